@@ -1,0 +1,175 @@
+// The only reader of process.env. Everything else receives a validated,
+// frozen Config, so tests can build the app in-process with any values.
+
+export interface Config {
+  /** mysql://user:pass@host:port/database */
+  readonly databaseUrl: string;
+  readonly database: DatabaseTarget;
+  readonly port: number;
+  readonly host: string;
+  readonly dbPoolSize: number;
+  readonly logLevel: LogLevel;
+  readonly migrateOnStart: boolean;
+  /** Upper bound on keys per DataLoader batch (far below MySQL's 65,535 placeholders). */
+  readonly maxBatchSize: number;
+  /** Concurrent items of restockProducts (never more than the pool can serve). */
+  readonly restockConcurrency: number;
+  /** Optional Redis for pub/sub shared between gateway processes. */
+  readonly redisUrl: string | null;
+  readonly limits: Limits;
+  readonly responseCache: boolean;
+}
+
+export interface DatabaseTarget {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly name: string;
+}
+
+export interface Limits {
+  readonly maxDepth: number;
+  readonly maxAliases: number;
+  readonly maxTokens: number;
+  readonly maxCost: number;
+  readonly maxBodyBytes: number;
+  readonly maxBatchOperations: number;
+  /** Per-statement bound in ms (server-side max_statement_time plus driver timeout). */
+  readonly statementTimeoutMs: number;
+  /** Whole-request bound in ms. */
+  readonly requestTimeoutMs: number;
+  /** How long a request may wait for a pool connection, in ms. */
+  readonly poolWaitMs: number;
+  /** In-flight requests get this long to finish after SIGTERM, in ms. */
+  readonly shutdownGraceMs: number;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** A bad environment value: main.ts prints `message` as one line and exits 1. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`Invalid ${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEFAULT_DATABASE_URL = 'mysql://root@127.0.0.1:3306/shop';
+
+type Env = Record<string, string | undefined>;
+
+export function parseDatabaseUrl(url: string, variable = 'DATABASE_URL'): DatabaseTarget {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(variable, `"${url}" is not a URL (expected mysql://user:password@host:port/database)`);
+  }
+  if (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:') {
+    throw new ConfigError(variable, `protocol must be mysql:, but got "${parsed.protocol}"`);
+  }
+  const name = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  if (!/^[A-Za-z0-9_$]{1,64}$/.test(name)) {
+    throw new ConfigError(variable, `database name must be 1-64 letters, digits, _ or $, but got "${name}"`);
+  }
+  const port = parsed.port === '' ? 3306 : Number(parsed.port);
+  if (!parsed.hostname) throw new ConfigError(variable, 'host is missing');
+  return {
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port,
+    user: decodeURIComponent(parsed.username || 'root'),
+    password: decodeURIComponent(parsed.password),
+    name,
+  };
+}
+
+function int(env: Env, variable: string, fallback: number, min: number, max: number): number {
+  const raw = env[variable];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) {
+    throw new ConfigError(variable, `must be a whole number between ${min} and ${max}, but got "${raw}"`);
+  }
+  const value = Number(raw.trim());
+  if (value < min || value > max) {
+    throw new ConfigError(variable, `must be between ${min} and ${max}, but got ${value}`);
+  }
+  return value;
+}
+
+function bool(env: Env, variable: string, fallback: boolean): boolean {
+  const raw = env[variable]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(variable, `must be true or false, but got "${env[variable]}"`);
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const databaseUrl = env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL;
+  const database = parseDatabaseUrl(databaseUrl);
+  const host = env.HOST?.trim() || '127.0.0.1';
+  const logLevel = (env.LOG_LEVEL?.trim().toLowerCase() || 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, but got "${env.LOG_LEVEL}"`);
+  }
+  const dbPoolSize = int(env, 'DB_POOL_SIZE', 10, 1, 1000);
+  const redisUrl = env.REDIS_URL?.trim() || null;
+  if (redisUrl !== null) {
+    try {
+      const u = new URL(redisUrl);
+      if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new Error('protocol');
+    } catch {
+      throw new ConfigError('REDIS_URL', `must be a redis:// URL, but got "${redisUrl}"`);
+    }
+  }
+  const config: Config = {
+    databaseUrl,
+    database,
+    port: int(env, 'PORT', 4000, 0, 65535),
+    host,
+    dbPoolSize,
+    logLevel,
+    migrateOnStart: bool(env, 'MIGRATE_ON_START', true),
+    maxBatchSize: int(env, 'MAX_BATCH_SIZE', 1000, 1, 10000),
+    restockConcurrency: Math.min(int(env, 'RESTOCK_CONCURRENCY', 4, 1, 100), dbPoolSize),
+    redisUrl,
+    responseCache: bool(env, 'RESPONSE_CACHE', false),
+    limits: {
+      maxDepth: int(env, 'MAX_QUERY_DEPTH', 10, 1, 1000),
+      maxAliases: int(env, 'MAX_QUERY_ALIASES', 30, 1, 10000),
+      maxTokens: int(env, 'MAX_QUERY_TOKENS', 2000, 10, 1_000_000),
+      maxCost: int(env, 'MAX_QUERY_COST', 50000, 1, 1_000_000_000),
+      maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+      maxBatchOperations: int(env, 'MAX_BATCH_OPERATIONS', 10, 1, 1000),
+      statementTimeoutMs: int(env, 'STATEMENT_TIMEOUT_MS', 5000, 10, 3_600_000),
+      requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 10000, 10, 3_600_000),
+      poolWaitMs: int(env, 'POOL_WAIT_MS', 2000, 10, 600_000),
+      shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600_000),
+    },
+  };
+  return deepFreeze(config);
+}
+
+/** Config with overrides, for tests that build the app in-process. */
+export function configWith(base: Config, overrides: Partial<Omit<Config, 'limits'>> & { limits?: Partial<Limits> }): Config {
+  const merged = {
+    ...base,
+    ...overrides,
+    limits: { ...base.limits, ...overrides.limits },
+  } as Config;
+  if (overrides.databaseUrl) (merged as { database: DatabaseTarget }).database = parseDatabaseUrl(overrides.databaseUrl);
+  return deepFreeze(merged);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

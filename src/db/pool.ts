@@ -1,0 +1,248 @@
+// The mysql2 pool behind Kysely, and the one place where driver behaviour is
+// decided: UTC on both sides, DECIMAL/BIGINT/DATETIME as exact strings, a
+// bounded wait for a pool connection, per-statement time limits, statement
+// counting, and driver failures turned into SERVICE_UNAVAILABLE / TIMEOUT.
+import mysql from 'mysql2';
+import type { Pool, PoolConnection } from 'mysql2';
+import {
+  type CompiledQuery,
+  Kysely,
+  MysqlDialect,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type QueryResult,
+  type TransactionSettings,
+} from 'kysely';
+import type { Config } from '../config.ts';
+import { ServiceUnavailableError, TimeoutError } from '../errors.ts';
+import type { Database } from './database.ts';
+import { SqlStats } from './stats.ts';
+
+export interface Db {
+  readonly kysely: Kysely<Database>;
+  readonly stats: SqlStats;
+  readonly pool: Pool;
+  /** Resolves true when the database answers `SELECT 1` within `timeoutMs`. */
+  ping(timeoutMs?: number): Promise<boolean>;
+  /** Pool connections: in use and requests waiting for one. */
+  poolUsage(): { total: number; inUse: number; idle: number; waiting: number };
+  destroy(): Promise<void>;
+}
+
+/** Driver codes meaning "the database is not reachable right now". */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
+  'PROTOCOL_ENQUEUE_AFTER_QUIT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CONNECTION_KILLED',
+  'POOL_CLOSED',
+]);
+/** MariaDB max_statement_time, MySQL max_execution_time, driver-side timeout. */
+const TIMEOUT_CODES = new Set(['ER_STATEMENT_TIMEOUT', 'ER_QUERY_TIMEOUT', 'PROTOCOL_SEQUENCE_TIMEOUT']);
+
+export function driverErrorCode(error: unknown): string | null {
+  if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') return error.code;
+  return null;
+}
+
+/** Turns driver failures a client can act on into typed errors; the rest pass unchanged. */
+export function mapDriverError(error: unknown): unknown {
+  if (error instanceof ServiceUnavailableError || error instanceof TimeoutError) return error;
+  const code = driverErrorCode(error);
+  if (code !== null && TIMEOUT_CODES.has(code)) {
+    return withCause(new TimeoutError('A database statement ran past its time limit.'), error);
+  }
+  const fatal = !!(error && typeof error === 'object' && 'fatal' in error && error.fatal);
+  if ((code !== null && UNAVAILABLE_CODES.has(code)) || (fatal && code !== 'PROTOCOL_SEQUENCE_TIMEOUT')) {
+    return withCause(new ServiceUnavailableError(), error);
+  }
+  return error;
+}
+
+function withCause<E extends Error>(error: E, cause: unknown): E {
+  Object.defineProperty(error, 'cause', { value: cause, enumerable: false });
+  return error;
+}
+
+export function createDb(config: Config, stats = new SqlStats()): Db {
+  const { database, limits } = config;
+  const pool = mysql.createPool({
+    host: database.host,
+    port: database.port,
+    user: database.user,
+    password: database.password,
+    database: database.name,
+    connectionLimit: config.dbPoolSize,
+    maxIdle: config.dbPoolSize,
+    // Unbounded queue on the driver side; the wait is bounded in getConnection below.
+    queueLimit: 0,
+    waitForConnections: true,
+    connectTimeout: Math.min(10_000, limits.poolWaitMs + 1000),
+    enableKeepAlive: true,
+    charset: 'utf8mb4_unicode_ci',
+    timezone: 'Z',
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    decimalNumbers: false,
+  });
+  pool.on('connection', (connection) => {
+    // Queued before any statement of the borrower: NOW() defaults write UTC and
+    // a runaway read is stopped by the server itself.
+    connection.query("SET time_zone = '+00:00'");
+    const seconds = (limits.statementTimeoutMs / 1000).toFixed(3);
+    connection.query(`SET SESSION max_statement_time = ${seconds}`, (err) => {
+      if (err) connection.query(`SET SESSION max_execution_time = ${limits.statementTimeoutMs}`, () => {});
+    });
+  });
+  // Without a listener a lost idle connection would be an uncaught 'error'.
+  pool.on('error' as 'connection', () => {});
+
+  const boundedPool = {
+    getConnection(callback: (error: unknown, connection: PoolConnection) => void) {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        callback(new ServiceUnavailableError('No database connection became free in time; try again shortly.'), undefined as never);
+      }, limits.poolWaitMs);
+      pool.getConnection((error, connection) => {
+        if (settled) {
+          connection?.release();
+          return;
+        }
+        settled = true;
+        clearTimeout(timer);
+        callback(error, connection);
+      });
+    },
+    end(callback: (error: unknown) => void) {
+      pool.end(callback);
+    },
+  };
+
+  const dialect = new InstrumentedDialect(new MysqlDialect({ pool: boundedPool }), stats);
+  const kysely = new Kysely<Database>({ dialect });
+
+  return {
+    kysely,
+    stats,
+    pool,
+    async ping(timeoutMs = 1000) {
+      return new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), timeoutMs);
+        pool.query({ sql: 'SELECT 1', timeout: timeoutMs }, (err) => {
+          clearTimeout(timer);
+          resolve(!err);
+        });
+      });
+    },
+    poolUsage() {
+      // mysql2 keeps these as internal arrays/queues; read defensively.
+      const internal = pool as unknown as {
+        _allConnections?: { length: number };
+        _freeConnections?: { length: number };
+        _connectionQueue?: { length: number };
+      };
+      const total = internal._allConnections?.length ?? 0;
+      const idle = internal._freeConnections?.length ?? 0;
+      return { total, idle, inUse: total - idle, waiting: internal._connectionQueue?.length ?? 0 };
+    },
+    async destroy() {
+      await kysely.destroy();
+    },
+  };
+}
+
+/** Delegates to MysqlDialect, wrapping each connection to count and map errors. */
+class InstrumentedDialect implements Dialect {
+  constructor(
+    private readonly inner: MysqlDialect,
+    private readonly stats: SqlStats,
+  ) {}
+  createDriver(): Driver {
+    return new InstrumentedDriver(this.inner.createDriver(), this.stats);
+  }
+  createQueryCompiler() {
+    return this.inner.createQueryCompiler();
+  }
+  createAdapter() {
+    return this.inner.createAdapter();
+  }
+  createIntrospector(db: Kysely<unknown>) {
+    return this.inner.createIntrospector(db);
+  }
+}
+
+class InstrumentedDriver implements Driver {
+  readonly #wrapped = new WeakMap<DatabaseConnection, InstrumentedConnection>();
+  constructor(
+    private readonly inner: Driver,
+    private readonly stats: SqlStats,
+  ) {}
+  init() {
+    return this.inner.init();
+  }
+  async acquireConnection(): Promise<DatabaseConnection> {
+    let connection: DatabaseConnection;
+    try {
+      connection = await this.inner.acquireConnection();
+    } catch (error) {
+      throw mapDriverError(error);
+    }
+    let wrapped = this.#wrapped.get(connection);
+    if (!wrapped) {
+      wrapped = new InstrumentedConnection(connection, this.stats);
+      this.#wrapped.set(connection, wrapped);
+    }
+    return wrapped;
+  }
+  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings) {
+    return this.inner.beginTransaction(connection, settings);
+  }
+  commitTransaction(connection: DatabaseConnection) {
+    return this.inner.commitTransaction(connection);
+  }
+  rollbackTransaction(connection: DatabaseConnection) {
+    return this.inner.rollbackTransaction(connection);
+  }
+  releaseConnection(connection: DatabaseConnection) {
+    return this.inner.releaseConnection((connection as InstrumentedConnection).inner);
+  }
+  destroy() {
+    return this.inner.destroy();
+  }
+}
+
+class InstrumentedConnection implements DatabaseConnection {
+  constructor(
+    readonly inner: DatabaseConnection,
+    private readonly stats: SqlStats,
+  ) {}
+  async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    const start = performance.now();
+    this.stats.started();
+    try {
+      const result = await this.inner.executeQuery<R>(compiledQuery);
+      this.stats.finished(compiledQuery.sql, performance.now() - start, null);
+      return result;
+    } catch (error) {
+      this.stats.finished(compiledQuery.sql, performance.now() - start, driverErrorCode(error) ?? 'ERROR');
+      throw mapDriverError(error);
+    }
+  }
+  streamQuery<R>(compiledQuery: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    return this.inner.streamQuery<R>(compiledQuery, chunkSize);
+  }
+}
+

@@ -1,0 +1,71 @@
+// Counts SQL statements: in total (for /metrics and the benchmark), in flight
+// (tests prove sibling root fields run concurrently) and per request (the
+// request log line and tests asserting statements per request). The request
+// scope travels with AsyncLocalStorage, so repositories stay unaware of it.
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+export interface StatementEvent {
+  readonly sql: string;
+  readonly durationMs: number;
+  /** Driver error code, e.g. "ER_DUP_ENTRY", or null on success. */
+  readonly errorCode: string | null;
+}
+
+/** Per-request facts gathered wherever the request's async work runs. */
+export interface RequestScope {
+  readonly requestId: string;
+  statements: number;
+  sqlMs: number;
+}
+
+export type StatementListener = (event: StatementEvent, scope: RequestScope | undefined) => void;
+
+export class SqlStats {
+  total = 0;
+  failed = 0;
+  inFlight = 0;
+  maxInFlight = 0;
+  readonly #listeners = new Set<StatementListener>();
+  readonly #scope = new AsyncLocalStorage<RequestScope>();
+
+  /** Runs `fn` with a fresh per-request statement scope and returns the scope too. */
+  runInScope<T>(scope: RequestScope, fn: () => T): T {
+    return this.#scope.run(scope, fn);
+  }
+
+  currentScope(): RequestScope | undefined {
+    return this.#scope.getStore();
+  }
+
+  onStatement(listener: StatementListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Called by the instrumented connection before a statement is sent. */
+  started(): void {
+    this.total++;
+    this.inFlight++;
+    if (this.inFlight > this.maxInFlight) this.maxInFlight = this.inFlight;
+  }
+
+  /** Called once the statement's result (or error) arrived. */
+  finished(sql: string, durationMs: number, errorCode: string | null): void {
+    this.inFlight--;
+    if (errorCode !== null) this.failed++;
+    const scope = this.#scope.getStore();
+    if (scope) {
+      scope.statements++;
+      scope.sqlMs += durationMs;
+    }
+    if (this.#listeners.size > 0) {
+      const event = { sql, durationMs, errorCode };
+      for (const listener of this.#listeners) listener(event, scope);
+    }
+  }
+
+  /** Forget the high-water mark, so a test can measure one request. */
+  resetMaxInFlight(): void {
+    this.maxInFlight = this.inFlight;
+  }
+}

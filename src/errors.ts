@@ -1,0 +1,74 @@
+// Errors a client can act on: one GraphQLError subclass per extensions.code.
+// Anything that is not one of these is masked as "Unexpected error." by the
+// server (see server.ts) and logged in full with the request id.
+import { GraphQLError } from 'graphql';
+
+export type ErrorCode =
+  | 'NOT_FOUND'
+  | 'BAD_USER_INPUT'
+  | 'CONFLICT'
+  | 'INSUFFICIENT_STOCK'
+  | 'QUERY_TOO_COMPLEX'
+  | 'SERVICE_UNAVAILABLE'
+  | 'TIMEOUT';
+
+export abstract class AppError extends GraphQLError {
+  abstract readonly code: ErrorCode;
+  constructor(message: string, code: ErrorCode, extra: Record<string, unknown> = {}) {
+    super(message, { extensions: { code, ...extra } });
+  }
+}
+
+export class NotFoundError extends AppError {
+  readonly code = 'NOT_FOUND' as const;
+  constructor(message: string) {
+    super(message, 'NOT_FOUND');
+  }
+}
+
+export class BadUserInputError extends AppError {
+  readonly code = 'BAD_USER_INPUT' as const;
+  /** `field` names the argument or input field at fault, e.g. "input.email". */
+  constructor(message: string, field?: string) {
+    super(message, 'BAD_USER_INPUT', field ? { field } : {});
+  }
+}
+
+export class ConflictError extends AppError {
+  readonly code = 'CONFLICT' as const;
+  constructor(message: string, field?: string) {
+    super(message, 'CONFLICT', field ? { field } : {});
+  }
+}
+
+export class InsufficientStockError extends AppError {
+  readonly code = 'INSUFFICIENT_STOCK' as const;
+  constructor(message: string, productId: string, requested: number, available: number) {
+    super(message, 'INSUFFICIENT_STOCK', { productId, requested, available });
+  }
+}
+
+export class QueryTooComplexError extends AppError {
+  readonly code = 'QUERY_TOO_COMPLEX' as const;
+  constructor(message: string, limit: string, value: number, max: number) {
+    super(message, 'QUERY_TOO_COMPLEX', { limit, value, max });
+  }
+}
+
+export class ServiceUnavailableError extends AppError {
+  readonly code = 'SERVICE_UNAVAILABLE' as const;
+  constructor(message = 'The database is unavailable; try again shortly.') {
+    super(message, 'SERVICE_UNAVAILABLE');
+  }
+}
+
+export class TimeoutError extends AppError {
+  readonly code = 'TIMEOUT' as const;
+  constructor(message = 'The request took longer than its time limit.') {
+    super(message, 'TIMEOUT');
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}

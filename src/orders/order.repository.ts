@@ -1,0 +1,142 @@
+// All SQL reading orders and their items. Functions take the Kysely handle
+// (or a transaction) first and return rows; they know nothing of GraphQL.
+import { sql, type Kysely } from 'kysely';
+import type { Database, OrderItemRow, OrderRow, OrderStatus } from '../db/database.ts';
+import { toListStats, type ListStats } from '../db/sql-helpers.ts';
+
+export interface OrderFilterValues {
+  status?: OrderStatus | null;
+  userId?: string | null;
+  /** Database UTC text, inclusive. */
+  createdAfter?: string | null;
+  /** Database UTC text, exclusive. */
+  createdBefore?: string | null;
+}
+
+export async function findOrdersByIds(db: Kysely<Database>, ids: readonly string[]): Promise<OrderRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('orders').selectAll().where('id', 'in', ids).execute();
+}
+
+function filtered(db: Kysely<Database>, filter: OrderFilterValues | null | undefined) {
+  let query = db.selectFrom('orders');
+  if (!filter) return query;
+  if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.userId) query = query.where('user_id', '=', filter.userId);
+  if (filter.createdAfter) query = query.where('created_at', '>=', filter.createdAfter);
+  if (filter.createdBefore) query = query.where('created_at', '<', filter.createdBefore);
+  return query;
+}
+
+/** One page in id order: first+1 rows so the caller can tell whether more follow. */
+export async function findOrdersPage(
+  db: Kysely<Database>,
+  args: { first: number; afterId: string | null; filter?: OrderFilterValues | null },
+): Promise<OrderRow[]> {
+  let query = filtered(db, args.filter).selectAll();
+  if (args.afterId !== null) query = query.where('id', '>', args.afterId);
+  return query.orderBy('id').limit(args.first + 1).execute();
+}
+
+export async function countOrders(db: Kysely<Database>, filter?: OrderFilterValues | null): Promise<ListStats> {
+  const row = await filtered(db, filter)
+    .select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.min<string | null>('id').as('minId')])
+    .executeTakeFirst();
+  return toListStats(row);
+}
+
+/** One user's page request, as User.orders(first, after, status) asks it. */
+export interface UserOrdersPageKey {
+  userId: string;
+  first: number;
+  afterId: string | null;
+  status: OrderStatus | null;
+}
+
+export type GroupedOrderRow = OrderRow & { grp: number };
+
+/**
+ * The first first+1 orders of many users in one statement: ROW_NUMBER() per
+ * user (MariaDB has no LATERAL). Keys sharing first/after/status form one
+ * group; groups are joined with UNION ALL and tagged, so aliases asking
+ * different pages of the same user still get their own rows.
+ */
+export async function findOrderPagesForUsers(
+  db: Kysely<Database>,
+  groups: readonly { first: number; afterId: string | null; status: OrderStatus | null; userIds: string[] }[],
+): Promise<GroupedOrderRow[]> {
+  const selects = groups.map((group, grp) => {
+    let inner = db
+      .selectFrom('orders')
+      .selectAll()
+      .select((eb) => [
+        eb.fn.agg<number>('row_number').over((ob) => ob.partitionBy('user_id').orderBy('id')).as('rn'),
+        sql<number>`${sql.lit(grp)}`.as('grp'),
+      ])
+      .where('user_id', 'in', group.userIds);
+    if (group.status) inner = inner.where('status', '=', group.status);
+    if (group.afterId !== null) inner = inner.where('id', '>', group.afterId);
+    return db
+      .selectFrom(inner.as('t'))
+      .select(['t.id', 't.user_id', 't.status', 't.total', 't.created_at', 't.grp'])
+      .where('t.rn', '<=', group.first + 1);
+  });
+  const [head, ...rest] = selects;
+  if (!head) return [];
+  let query = head;
+  for (const next of rest) query = query.unionAll(next);
+  return (await query.execute()) as GroupedOrderRow[];
+}
+
+/** COUNT(*) and MIN(id) of each user's orders, optionally of one status. */
+export async function countOrdersForUsers(
+  db: Kysely<Database>,
+  groups: readonly { status: OrderStatus | null; userIds: string[] }[],
+): Promise<{ grp: number; user_id: string; stats: ListStats }[]> {
+  const selects = groups.map((group, grp) => {
+    let query = db
+      .selectFrom('orders')
+      .select((eb) => [
+        'user_id',
+        sql<number>`${sql.lit(grp)}`.as('grp'),
+        eb.fn.countAll<string>().as('count'),
+        eb.fn.min<string | null>('id').as('minId'),
+      ])
+      .where('user_id', 'in', group.userIds);
+    if (group.status) query = query.where('status', '=', group.status);
+    return query.groupBy('user_id');
+  });
+  const [head, ...rest] = selects;
+  if (!head) return [];
+  let query = head;
+  for (const next of rest) query = query.unionAll(next);
+  const rows = await query.execute();
+  return rows.map((row) => ({ grp: Number(row.grp), user_id: row.user_id, stats: toListStats(row) }));
+}
+
+/** Sum of totals of each user's orders that are not cancelled. */
+export async function sumTotalsForUsers(
+  db: Kysely<Database>,
+  userIds: readonly string[],
+): Promise<{ user_id: string; spent: string }[]> {
+  if (userIds.length === 0) return [];
+  return db
+    .selectFrom('orders')
+    .select((eb) => ['user_id', eb.fn.sum<string>('total').as('spent')])
+    .where('user_id', 'in', userIds)
+    .where('status', '<>', 'CANCELLED')
+    .groupBy('user_id')
+    .execute();
+}
+
+/** Items of many orders, each order's items by product id. */
+export async function findItemsByOrderIds(db: Kysely<Database>, orderIds: readonly string[]): Promise<OrderItemRow[]> {
+  if (orderIds.length === 0) return [];
+  return db
+    .selectFrom('order_items')
+    .selectAll()
+    .where('order_id', 'in', orderIds)
+    .orderBy('order_id')
+    .orderBy('product_id')
+    .execute();
+}

@@ -1,0 +1,54 @@
+// Thin resolvers for Order and OrderItem: validate arguments, ask loaders or
+// repositories.
+import { buildConnection, checkFirst, decodeCursor, toPage } from '../connections.ts';
+import { NotFoundError } from '../errors.ts';
+import type { Resolvers } from '../generated/graphql.ts';
+import { multiplyMoney } from '../money.ts';
+import { parseId } from '../scalars.ts';
+import { countOrders, findOrdersPage, type OrderFilterValues } from './order.repository.ts';
+
+export const orderResolvers: Resolvers = {
+  Query: {
+    async order(_parent, args, { loaders }) {
+      const id = parseId(args.id);
+      const order = await loaders.orderById.load(id);
+      if (!order) throw new NotFoundError(`No order with id "${id}"`);
+      return order;
+    },
+    async orders(_parent, args, { db, loaders }) {
+      const first = checkFirst(args.first);
+      const afterId = decodeCursor('Order', args.after);
+      const input = args.filter;
+      const filter: OrderFilterValues | null = input
+        ? {
+            status: input.status ?? null,
+            userId: input.userId != null ? parseId(input.userId, 'filter.userId') : null,
+            createdAfter: input.createdAfter ?? null,
+            createdBefore: input.createdBefore ?? null,
+          }
+        : null;
+      const rows = await findOrdersPage(db, { first, afterId, filter });
+      for (const row of rows) loaders.orderById.prime(row.id, row);
+      return buildConnection('Order', toPage(rows, first), afterId, () => countOrders(db, filter));
+    },
+  },
+  Order: {
+    async user(order, _args, { loaders }) {
+      const user = await loaders.userById.load(order.user_id);
+      // The foreign key makes this impossible; say so loudly if it happens.
+      if (!user) throw new Error(`order ${order.id} references missing user ${order.user_id}`);
+      return user;
+    },
+    createdAt: (order) => order.created_at,
+    items: (order, _args, { loaders }) => loaders.itemsByOrderId.load(order.id),
+  },
+  OrderItem: {
+    async product(item, _args, { loaders }) {
+      const product = await loaders.productById.load(item.product_id);
+      if (!product) throw new Error(`order item references missing product ${item.product_id}`);
+      return product;
+    },
+    unitPrice: (item) => item.unit_price,
+    subtotal: (item) => multiplyMoney(item.unit_price, item.quantity),
+  },
+};

@@ -1,0 +1,29 @@
+// Thin resolvers for Product: validate arguments, ask loaders or repositories.
+import { buildConnection, checkFirst, decodeCursor, toPage } from '../connections.ts';
+import { NotFoundError } from '../errors.ts';
+import type { Resolvers } from '../generated/graphql.ts';
+import { parseId } from '../scalars.ts';
+import { countProducts, findProductsPage } from './product.repository.ts';
+
+export const productResolvers: Resolvers = {
+  Query: {
+    async product(_parent, args, { loaders }) {
+      const id = parseId(args.id);
+      const product = await loaders.productById.load(id);
+      if (!product) throw new NotFoundError(`No product with id "${id}"`);
+      return product;
+    },
+    async products(_parent, args, { db, loaders }) {
+      const first = checkFirst(args.first);
+      const afterId = decodeCursor('Product', args.after);
+      const filter = args.filter ?? null;
+      const rows = await findProductsPage(db, { first, afterId, filter });
+      for (const row of rows) loaders.productById.prime(row.id, row);
+      return buildConnection('Product', toPage(rows, first), afterId, () => countProducts(db, filter));
+    },
+    productCount: async (_parent, args, { db }) => (await countProducts(db, args.filter ?? null)).count,
+  },
+  Product: {
+    createdAt: (product) => product.created_at,
+  },
+};

@@ -1,0 +1,37 @@
+// Thin resolvers for User: validate arguments, ask loaders or repositories.
+import { buildConnection, checkFirst, decodeCursor, toPage } from '../connections.ts';
+import { NotFoundError } from '../errors.ts';
+import type { Resolvers } from '../generated/graphql.ts';
+import { parseId } from '../scalars.ts';
+import { countUsers, findUsersPage } from './user.repository.ts';
+
+export const userResolvers: Resolvers = {
+  Query: {
+    async user(_parent, args, { loaders }) {
+      const id = parseId(args.id);
+      const user = await loaders.userById.load(id);
+      if (!user) throw new NotFoundError(`No user with id "${id}"`);
+      return user;
+    },
+    async users(_parent, args, { db, loaders }) {
+      const first = checkFirst(args.first);
+      const afterId = decodeCursor('User', args.after);
+      const filter = args.filter ?? null;
+      const rows = await findUsersPage(db, { first, afterId, filter });
+      for (const row of rows) loaders.userById.prime(row.id, row);
+      return buildConnection('User', toPage(rows, first), afterId, () => countUsers(db, filter));
+    },
+  },
+  User: {
+    createdAt: (user) => user.created_at,
+    async orders(user, args, { loaders }) {
+      const first = checkFirst(args.first);
+      const afterId = decodeCursor('Order', args.after);
+      const status = args.status ?? null;
+      const page = await loaders.userOrdersPage.load({ userId: user.id, first, afterId, status });
+      return buildConnection('Order', page, afterId, () => loaders.userOrderStats.load({ userId: user.id, status }));
+    },
+    orderCount: async (user, _args, { loaders }) => (await loaders.userOrderStats.load({ userId: user.id, status: null })).count,
+    totalSpent: (user, _args, { loaders }) => loaders.userTotalSpent.load(user.id),
+  },
+};

@@ -1,0 +1,52 @@
+// A real MariaDB/MySQL database per test file, migrated with the real
+// migrations. TEST_DATABASE_URL (default mysql://root@127.0.0.1:3306) names
+// the server; each file gets `gw_test_<label>`, dropped and recreated.
+import mysql from 'mysql2/promise';
+import { configWith, loadConfig, type Config } from '../../src/config.ts';
+import { migrate } from '../../src/db/startup.ts';
+
+export function testServerUrl(): URL {
+  const url = new URL(process.env.TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/');
+  url.pathname = '/';
+  return url;
+}
+
+/** Drops and recreates `gw_test_<label>`, applies the migrations, returns a Config for it. */
+export async function createTestDatabase(label: string, overrides: Parameters<typeof configWith>[1] = {}): Promise<Config> {
+  const name = `gw_test_${label.replace(/[^A-Za-z0-9_]/g, '_')}`.slice(0, 64);
+  const url = testServerUrl();
+  url.pathname = `/${name}`;
+  const admin = await adminConnection();
+  await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
+  await admin.end();
+  const config = configWith(loadConfig({}), { databaseUrl: url.toString(), logLevel: 'silent', port: 0, ...overrides });
+  await migrate(config);
+  return config;
+}
+
+export async function adminConnection(database?: string) {
+  const url = testServerUrl();
+  return mysql.createConnection({
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    user: decodeURIComponent(url.username || 'root'),
+    password: decodeURIComponent(url.password),
+    database,
+    timezone: 'Z',
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    multipleStatements: true,
+  });
+}
+
+/** A direct connection to the test database, for arranging rows and checking tables. */
+export async function sqlConnection(config: Config) {
+  return adminConnection(config.database.name);
+}
+
+export async function truncateAll(conn: mysql.Connection): Promise<void> {
+  await conn.query(
+    'SET FOREIGN_KEY_CHECKS = 0; TRUNCATE order_items; TRUNCATE orders; TRUNCATE products; TRUNCATE users; SET FOREIGN_KEY_CHECKS = 1;',
+  );
+}

@@ -1,0 +1,55 @@
+// Starts the real app on a real HTTP port (port 0) for a test file, with a
+// helper to send GraphQL requests and read statement counts.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../../src/config.ts';
+import { createApp, type App, type AppOptions } from '../../src/server.ts';
+
+export interface GraphQLResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: { data?: T | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[] };
+}
+
+export interface TestServer {
+  app: App;
+  url: string;
+  gql<T = any>(query: string, variables?: Record<string, unknown>, init?: { headers?: Record<string, string> }): Promise<GraphQLResponse<T>>;
+  /** Runs `fn` and returns how many SQL statements ran meanwhile. */
+  countStatements<T>(fn: () => Promise<T>): Promise<{ result: T; statements: number }>;
+  close(): Promise<void>;
+}
+
+/** Every error body seen by tests, checked for leaks by test/zz-error-hygiene. */
+export const seenErrors: unknown[] = [];
+
+export async function startTestServer(config: Config, options: AppOptions = {}): Promise<TestServer> {
+  const app = createApp(config, options);
+  const server: Server = createServer(app.handle);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    app,
+    url,
+    async gql(query, variables, init) {
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...init?.headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as GraphQLResponse['body'];
+      if (body.errors) seenErrors.push(...body.errors);
+      return { status: res.status, headers: res.headers, body };
+    },
+    async countStatements(fn) {
+      const before = app.db.stats.total;
+      const result = await fn();
+      return { result, statements: app.db.stats.total - before };
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await app.close();
+    },
+  };
+}
