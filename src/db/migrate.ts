@@ -1,12 +1,12 @@
 // Creates the database if missing and applies pending migrations from
-// migrations/ with Kysely's Migrator. Used by `npm run migrate`, by start-up
+// migrations/ (listed in migrations/index.ts) with Kysely's Migrator. Used by `npm run migrate`, by start-up
 // (unless MIGRATE_ON_START=false) and by the tests, so all three run the
 // same migrations.
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
-import { FileMigrationProvider, Migrator, type Kysely, type MigrationResult } from 'kysely';
+import { Migrator, type Kysely, type MigrationResult } from 'kysely';
+import { migrations } from '../../migrations/index.ts';
 import type { DatabaseTarget } from '../config.ts';
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
@@ -36,7 +36,7 @@ export interface MigrationOutcome {
 export async function migrateToLatest(db: Kysely<any>): Promise<MigrationOutcome> {
   const migrator = new Migrator({
     db,
-    provider: new FileMigrationProvider({ fs, path, migrationFolder: MIGRATIONS_DIR }),
+    provider: { getMigrations: async () => migrations },
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {

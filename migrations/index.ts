@@ -1,0 +1,9 @@
+// Every migration, by name, in the order they apply. Imported statically so the
+// same list runs under tsx, vitest and any bundler; a test checks that every
+// file in this folder is listed here.
+import type { Migration } from 'kysely';
+import * as initialTables from './2026_11_25_0001_initial_tables.ts';
+
+export const migrations: Record<string, Migration> = {
+  '2026_11_25_0001_initial_tables': initialTables,
+};
