@@ -1,6 +1,15 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // graphql ships index.js (what Node, and so graphql-yoga, loads) and
+    // index.mjs (what Vite would pick): two copies break `instanceof
+    // GraphQLError`. Point our own imports at the copy Node loads.
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     // Each file gets its own database (test/support/db.ts), so files may run in parallel.

@@ -117,8 +117,10 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
 
 /** A GraphQLError raised on purpose (ours, or parse/validation), not a wrapped crash. */
 function isOriginalGraphQLError(error: unknown): error is GraphQLError {
-  if (!(error instanceof GraphQLError)) return false;
-  return error.originalError == null || isOriginalGraphQLError(error.originalError);
+  // By name, as Yoga does: robust to a second copy of the graphql package.
+  if (!(error instanceof Error) || error.name !== 'GraphQLError') return false;
+  const original = (error as GraphQLError).originalError;
+  return original == null || isOriginalGraphQLError(original);
 }
 
 function unwrap(error: unknown): unknown {
