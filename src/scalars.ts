@@ -1,7 +1,7 @@
 // DateTime, Decimal and ID handling. Values travel as strings end to end:
 // mysql2 hands DATETIME(3) as "YYYY-MM-DD HH:MM:SS.mmm" (UTC, see db/pool.ts)
 // and DECIMAL as "12.50", so nothing ever passes through a float.
-import { GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { Kind, type GraphQLScalarType, type ValueNode } from 'graphql';
 import { BadUserInputError } from './errors.ts';
 
 const DB_DATETIME = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?$/;
@@ -29,25 +29,29 @@ export function parseDateTimeInput(value: unknown): string {
     );
   }
   const date = new Date(value);
-  if (Number.isNaN(date.getTime())) {
+  const [y, m, d] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const calendar = new Date(Date.UTC(y, m - 1, d));
+  // Date rolls 2026-02-31 over to March; refuse days the month does not have.
+  if (Number.isNaN(date.getTime()) || calendar.getUTCMonth() !== m - 1 || calendar.getUTCDate() !== d) {
     throw new BadUserInputError(`DateTime ${JSON.stringify(value)} is not a real date`);
   }
   return dateToDb(date);
 }
 
-export const DateTimeScalar = new GraphQLScalarType<string, string>({
-  name: 'DateTime',
-  description: 'A point in time in UTC, as ISO-8601 with milliseconds.',
-  serialize(value) {
+// Scalars are plain configs, not GraphQLScalarType instances, so the served
+// schema keeps the descriptions written in the SDL (graphql-tools copies every
+// property of a scalar resolver over the SDL's, description included).
+export const DateTimeScalar = {
+  serialize(value: unknown): string {
     if (typeof value === 'string') return dbDateTimeToIso(value);
     if (value instanceof Date) return value.toISOString();
     throw new TypeError(`DateTime cannot represent ${typeof value}`);
   },
   parseValue: parseDateTimeInput,
-  parseLiteral(ast: ValueNode) {
+  parseLiteral(ast: ValueNode): string {
     return parseDateTimeInput(ast.kind === Kind.STRING ? ast.value : undefined);
   },
-});
+} as unknown as GraphQLScalarType<string, string>;
 
 /** DECIMAL(12,2): at most 10 digits before the point, 2 after. */
 const DECIMAL_INPUT = /^(-?)(\d{1,10})(?:\.(\d{1,2}))?$/;
@@ -75,21 +79,19 @@ export function formatDecimal(value: string | null | undefined): string {
   return `${units}.${fraction.padEnd(2, '0').slice(0, 2)}`;
 }
 
-export const DecimalScalar = new GraphQLScalarType<string, string>({
-  name: 'Decimal',
-  description: 'An exact amount of money as a string with two decimals.',
-  serialize(value) {
+export const DecimalScalar = {
+  serialize(value: unknown): string {
     if (typeof value === 'string') return formatDecimal(value);
     throw new TypeError(`Decimal cannot represent ${typeof value}; money must stay a string`);
   },
-  parseValue: (value) => parseDecimalInput(value),
-  parseLiteral(ast: ValueNode) {
+  parseValue: (value: unknown) => parseDecimalInput(value),
+  parseLiteral(ast: ValueNode): string {
     if (ast.kind === Kind.STRING || ast.kind === Kind.INT || ast.kind === Kind.FLOAT) {
       return parseDecimalInput(ast.value);
     }
     return parseDecimalInput(undefined);
   },
-});
+} as unknown as GraphQLScalarType<string, string>;
 
 const MAX_ID = 18446744073709551615n;
 
