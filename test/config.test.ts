@@ -1,0 +1,61 @@
+// The environment is read in one place and a bad value is named clearly.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+describe('config', () => {
+  it('defaults match the contract', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      databaseUrl: 'mysql://root@127.0.0.1:3306/shop',
+      database: { host: '127.0.0.1', port: 3306, user: 'root', password: '', name: 'shop' },
+      port: 4000,
+      host: '127.0.0.1',
+      dbPoolSize: 10,
+      logLevel: 'info',
+      migrateOnStart: true,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.limits)).toBe(true);
+  });
+
+  it('reads every variable of the contract', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'mysql://app:s%40cret@db.internal:3307/orders',
+      PORT: '0',
+      HOST: '0.0.0.0',
+      DB_POOL_SIZE: '25',
+      LOG_LEVEL: 'debug',
+      MIGRATE_ON_START: 'false',
+    });
+    expect(config.database).toEqual({ host: 'db.internal', port: 3307, user: 'app', password: 's@cret', name: 'orders' });
+    expect(config).toMatchObject({ port: 0, host: '0.0.0.0', dbPoolSize: 25, logLevel: 'debug', migrateOnStart: false });
+  });
+
+  it.each([
+    ['DATABASE_URL', 'not a url', /DATABASE_URL/],
+    ['DATABASE_URL', 'postgres://x@y/z', /DATABASE_URL.*protocol/],
+    ['DATABASE_URL', 'mysql://root@127.0.0.1:3306/', /DATABASE_URL.*database name/],
+    ['PORT', '70000', /PORT.*between 0 and 65535.*70000/],
+    ['PORT', 'http', /PORT/],
+    ['DB_POOL_SIZE', '0', /DB_POOL_SIZE.*between 1 and/],
+    ['DB_POOL_SIZE', '-3', /DB_POOL_SIZE/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL.*one of/],
+    ['MIGRATE_ON_START', 'maybe', /MIGRATE_ON_START/],
+    ['REDIS_URL', 'http://x', /REDIS_URL/],
+  ])('%s=%j is refused with a one-line message naming the variable', (variable, value, message) => {
+    let error: unknown;
+    try {
+      loadConfig({ [variable]: value });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(variable);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('never lets the restock concurrency exceed the pool', () => {
+    expect(loadConfig({ DB_POOL_SIZE: '2', RESTOCK_CONCURRENCY: '8' }).restockConcurrency).toBe(2);
+  });
+});
