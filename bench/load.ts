@@ -1,0 +1,121 @@
+// Load generator, run as its own process by bench/run.ts so it never shares a thread with a server:
+//   node --import tsx bench/load.ts '<LoadConfig as JSON>'
+// Warms up, reads the server's SQL statement counter, runs autocannon, reads the counter again and
+// prints one JSON line (LoadResult) on stdout.
+import autocannon, { type Request, type Result } from 'autocannon';
+import { prng } from './common.ts';
+import { requestBody, type OperationName } from './operations.ts';
+
+export type LoadWorkload = OperationName | 'Mixed';
+
+export interface LoadConfig {
+  url: string; // http://127.0.0.1:port/graphql
+  workload: LoadWorkload;
+  connections: number;
+  duration: number; // seconds
+  warmup: number; // seconds, 0 = none
+  seed: number;
+  stats: { url: string; kind: 'prometheus' | 'json' } | null;
+}
+
+export interface LoadResult {
+  requests: number; // completed responses in the measured window
+  sent: number; // requests sent in the window (includes those still in flight at the stop)
+  reqPerSec: number;
+  p50: number; // ms
+  p99: number; // ms
+  non2xx: number;
+  errors: number; // socket errors + timeouts
+  graphqlErrors: number; // 2xx bodies containing "errors"
+  durationSec: number;
+  statements: number | null; // SQL statements the server ran for the `sent` requests
+}
+
+const BODIES = 4_096;
+const MIX: [number, OperationName][] = [[0.7, 'UserById'], [0.9, 'Dashboard'], [1, 'PlaceOrder']];
+
+function bodies(workload: LoadWorkload, seed: number): string[] {
+  const rand = prng(seed);
+  const count = workload === 'Dashboard' ? 1 : BODIES;
+  return Array.from({ length: count }, () => {
+    const r = rand();
+    const op = workload === 'Mixed' ? (MIX.find(([w]) => r < w)?.[1] ?? 'UserById') : workload;
+    return JSON.stringify(requestBody(op, rand));
+  });
+}
+
+/** Sum of every sample of gateway_sql_statements_total (labels, if any, are summed over). */
+export function parsePrometheusCounter(text: string, name: string): number | null {
+  let sum: number | null = null;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name) || (line[name.length] !== ' ' && line[name.length] !== '{')) continue;
+    const value = Number(line.trim().split(/\s+/).at(-1));
+    if (Number.isFinite(value)) sum = (sum ?? 0) + value;
+  }
+  return sum;
+}
+
+async function statements(stats: LoadConfig['stats']): Promise<number | null> {
+  if (!stats) return null;
+  try {
+    const res = await fetch(stats.url, { signal: AbortSignal.timeout(5_000) });
+    if (!res.ok) return null;
+    if (stats.kind === 'json') return ((await res.json()) as { statements?: number }).statements ?? null;
+    return parsePrometheusCounter(await res.text(), 'gateway_sql_statements_total');
+  } catch {
+    return null; // no counter: the table shows n/a
+  }
+}
+
+function cannon(cfg: LoadConfig, list: string[], duration: number): Promise<Result> {
+  let next = 0;
+  const request: Request = {
+    method: 'POST',
+    path: new URL(cfg.url).pathname,
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json;q=0.9' },
+    body: list[0],
+  };
+  if (list.length > 1) {
+    request.setupRequest = (req) => ({ ...req, body: list[next++ % list.length] });
+  }
+  return autocannon({
+    url: cfg.url,
+    connections: cfg.connections,
+    duration,
+    timeout: 10,
+    requests: [request],
+    verifyBody: (body) => !body.includes('"errors"'),
+  });
+}
+
+/** Lets the requests still in flight when autocannon stops finish on the server. */
+const settle = (): Promise<void> => new Promise((ok) => setTimeout(ok, 300));
+
+async function main(): Promise<void> {
+  const cfg = JSON.parse(process.argv[2] ?? '') as LoadConfig;
+  const list = bodies(cfg.workload, cfg.seed);
+  if (cfg.warmup > 0) await cannon(cfg, list, cfg.warmup);
+  await settle();
+  const before = await statements(cfg.stats);
+  const r = await cannon(cfg, list, cfg.duration);
+  await settle();
+  const after = await statements(cfg.stats);
+  const result: LoadResult = {
+    requests: r.requests.total,
+    sent: r.requests.sent,
+    reqPerSec: r.requests.total / r.duration,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+    graphqlErrors: r.mismatches,
+    durationSec: r.duration,
+    statements: before === null || after === null ? null : after - before,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().catch((err: unknown) => {
+  console.error(`load failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,74 @@
+// Round summaries and the console table of bench/run.ts.
+import type { LoadResult } from './load.ts';
+
+export interface RoundResult extends LoadResult {
+  round: number;
+  rssMb: number | null; // server RSS right after the round
+}
+
+/** All null when the server was not loaded (it did not answer the equivalence check). */
+export interface Summary {
+  reqPerSec: number | null; // median over rounds
+  p50: number | null; // ms, median over rounds
+  p99: number | null; // ms, median over rounds
+  failures: number | null; // non-2xx + socket errors/timeouts + 2xx bodies with "errors", all rounds
+  rssMb: number | null; // max over rounds
+  stmtsPerReq: number | null; // median over rounds of statements / requests sent
+}
+
+export interface TargetResult {
+  rounds: RoundResult[];
+  summary: Summary;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
+export function summarize(rounds: RoundResult[]): Summary {
+  if (rounds.length === 0) return { reqPerSec: null, p50: null, p99: null, failures: null, rssMb: null, stmtsPerReq: null };
+  const stmts = rounds.map((r) => (r.statements === null || r.sent === 0 ? null : r.statements / r.sent));
+  const rss = rounds.map((r) => r.rssMb).filter((x): x is number => x !== null);
+  return {
+    reqPerSec: median(rounds.map((r) => r.reqPerSec)),
+    p50: median(rounds.map((r) => r.p50)),
+    p99: median(rounds.map((r) => r.p99)),
+    failures: rounds.reduce((s, r) => s + r.non2xx + r.errors + r.graphqlErrors, 0),
+    rssMb: rss.length ? Math.max(...rss) : null,
+    stmtsPerReq: stmts.some((x) => x === null) ? null : median(stmts as number[]),
+  };
+}
+
+const COLUMNS: [keyof Summary, string, number][] = [
+  ['reqPerSec', 'req/s', 0], ['p50', 'p50 ms', 1], ['p99', 'p99 ms', 1],
+  ['failures', 'failures', 0], ['rssMb', 'RSS MB', 0], ['stmtsPerReq', 'stmts/req', 2],
+];
+
+const cell = (v: number | null, digits: number): string => (v === null ? 'n/a' : v.toFixed(digits));
+const ratio = (a: number | null, b: number | null): string =>
+  a === null || b === null || b === 0 ? (a === 0 && b === 0 ? '=' : 'n/a') : `${(a / b).toFixed(2)}x`;
+
+/** One row per workload and server, plus a "ratio" row (server / baseline) under each non-baseline row. */
+export function renderTable(workloads: Record<string, Record<string, TargetResult>>, rounds: number): string {
+  const head = ['workload', 'server', ...COLUMNS.map(([, title]) => title)];
+  const rows: string[][] = [];
+  for (const [workload, targets] of Object.entries(workloads)) {
+    const base = targets.baseline?.summary;
+    for (const [label, { summary }] of Object.entries(targets)) {
+      rows.push([workload, label, ...COLUMNS.map(([key, , digits]) => cell(summary[key], digits))]);
+      if (label !== 'baseline' && base) {
+        rows.push(['', `  ${label}/baseline`, ...COLUMNS.map(([key]) => ratio(summary[key], base[key]))]);
+      }
+    }
+  }
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]): string => r.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [
+    `medians of ${rounds} round(s); failures summed; RSS = max after a round`,
+    line(head),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...rows.map(line),
+  ].join('\n');
+}
