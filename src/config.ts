@@ -18,6 +18,10 @@ export interface Config {
   readonly redisUrl: string | null;
   readonly limits: Limits;
   readonly responseCache: boolean;
+  /** Answer fully understood queries with one database-built JSON statement. */
+  readonly compiledQueries: boolean;
+  /** Largest response, in objects, compiled into one statement. */
+  readonly compiledMaxObjects: number;
 }
 
 export interface DatabaseTarget {
@@ -139,6 +143,8 @@ export function loadConfig(env: Env = process.env): Config {
     restockConcurrency: Math.min(int(env, 'RESTOCK_CONCURRENCY', 4, 1, 100), dbPoolSize),
     redisUrl,
     responseCache: bool(env, 'RESPONSE_CACHE', false),
+    compiledQueries: bool(env, 'COMPILED_QUERIES', true),
+    compiledMaxObjects: int(env, 'COMPILED_MAX_OBJECTS', 20000, 1, 1_000_000),
     limits: {
       maxDepth: int(env, 'MAX_QUERY_DEPTH', 10, 1, 1000),
       maxAliases: int(env, 'MAX_QUERY_ALIASES', 30, 1, 10000),

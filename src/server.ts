@@ -9,7 +9,9 @@ import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import { createDb, type Db } from './db/pool.ts';
 import type { RequestScope } from './db/stats.ts';
+import { answerCompiled, answerWithYoga, fastPathMediaType, parseParams, readBody } from './http/graphql-fast-path.ts';
 import { createLoaders } from './loaders.ts';
+import { createCompiledExecutor } from './planner/compiled-execution.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { resolvers, typeDefs } from './schema.ts';
 import type { Services } from './services.ts';
@@ -42,8 +44,13 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const services: Services = { db };
   const loaderOptions = { maxBatchSize: config.maxBatchSize, onBatch: options.onLoaderBatch };
 
+  const schema = createSchema<AppContext>({ typeDefs, resolvers });
+  const compiled = config.compiledQueries
+    ? createCompiledExecutor(schema, db.kysely, { maxObjects: config.compiledMaxObjects })
+    : null;
+
   const yoga = createYoga<ServerContext, AppContext>({
-    schema: createSchema<AppContext>({ typeDefs, resolvers }),
+    schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: { title: 'Shop GraphQL gateway' },
@@ -91,9 +98,33 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     if (path === '/health') return sendJson(res, 200, { status: 'ok' });
     if (path === '/ready') return void ready(res);
     const scope: RequestScope = { requestId, statements: 0, sqlMs: 0 };
+    const mediaType = compiled && path === '/graphql' ? fastPathMediaType(req) : null;
     db.stats.runInScope(scope, () => {
-      void yoga.requestListener(req, res);
+      if (mediaType) void fastGraphql(req, res, mediaType);
+      else void yoga.requestListener(req, res);
     });
+  }
+
+  async function fastGraphql(req: IncomingMessage, res: ServerResponse, mediaType: string) {
+    const read = await readBody(req, config.limits.maxBodyBytes);
+    if (!read.ok) {
+      const message = read.status === 413 ? `Request body is larger than ${config.limits.maxBodyBytes} bytes.` : 'Request body could not be read.';
+      return sendJson(res, read.status, { errors: [{ message, extensions: { code: read.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST' } }] });
+    }
+    const params = parseParams(read.body);
+    try {
+      if (params && compiled && (await answerCompiled(compiled, params, mediaType, res))) return;
+    } catch (error) {
+      // The ordinary path reports database failures with their paths and codes.
+      log.debug({ err: error }, 'compiled execution failed; using the resolvers');
+    }
+    try {
+      await answerWithYoga((request) => yoga.fetch(request), req, read.body, res);
+    } catch (error) {
+      log.error({ err: error }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      else res.destroy();
+    }
   }
 
   return {

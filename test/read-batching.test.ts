@@ -1,6 +1,8 @@
 // Never N+1: a nested query runs a fixed number of statements whatever the
 // page sizes, loaders batch every relation, sibling root fields run
-// concurrently, and one failing field leaves its siblings intact.
+// concurrently, and one failing field leaves its siblings intact. These
+// tests pin the resolver (DataLoader) path, with compiled queries off;
+// test/compiled-queries.test.ts covers the one-statement path.
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, sqlConnection } from './support/db.ts';
@@ -11,7 +13,7 @@ let conn: mysql.Connection;
 const batches: { loader: string; keys: readonly unknown[] }[] = [];
 
 beforeAll(async () => {
-  const config = await createTestDatabase('read_batching', { dbPoolSize: 4 });
+  const config = await createTestDatabase('read_batching', { dbPoolSize: 4, compiledQueries: false });
   conn = await sqlConnection(config);
   // 60 users with 7 orders each, 1-3 items per order over 30 products.
   await conn.query('INSERT INTO users (name, email) VALUES ?', [Array.from({ length: 60 }, (_, i) => [`User ${i}`, `u${i}@batch.test`])]);
@@ -87,7 +89,7 @@ describe('loader batches', () => {
   });
 
   it('a batch is split once it exceeds the configured maximum size', async () => {
-    const config = await createTestDatabase('read_batching_split', { maxBatchSize: 20 });
+    const config = await createTestDatabase('read_batching_split', { maxBatchSize: 20, compiledQueries: false });
     const local: { loader: string; keys: readonly unknown[] }[] = [];
     const small = await startTestServer(config, { onLoaderBatch: (loader, keys) => local.push({ loader, keys }) });
     try {

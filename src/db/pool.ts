@@ -100,7 +100,9 @@ export function createDb(config: Config, stats = new SqlStats()): Db {
   pool.on('connection', (connection) => {
     // Queued before any statement of the borrower: NOW() defaults write UTC and
     // a runaway read is stopped by the server itself.
-    connection.query("SET time_zone = '+00:00'");
+    // group_concat_max_len: compiled queries build their JSON with GROUP_CONCAT,
+    // whose 1 MB default would silently cut a large page.
+    connection.query("SET time_zone = '+00:00', group_concat_max_len = 67108864");
     const seconds = (limits.statementTimeoutMs / 1000).toFixed(3);
     connection.query(`SET SESSION max_statement_time = ${seconds}`, (err) => {
       if (err) connection.query(`SET SESSION max_execution_time = ${limits.statementTimeoutMs}`, () => {});

@@ -1,0 +1,229 @@
+// The JSON-query repository: compiles an OperationPlan into ONE SELECT whose
+// columns are the JSON text of each root field, built by the database with
+// CONCAT/GROUP_CONCAT and JSON_QUOTE (cheaper on MariaDB than nested
+// JSON_OBJECT, which re-escapes inner documents). Per-parent "first N" uses a
+// correlated cutoff id (the Nth id) instead of LATERAL, which MariaDB lacks,
+// and instead of GROUP_CONCAT ... LIMIT, which MySQL lacks.
+// Every value a client sent is a bound parameter; the SQL text only carries
+// names and JSON punctuation chosen here.
+import type { ConnectionPlan, ObjectPlan, OperationPlan, PlanValue, RootPlan, ValueFormat } from '../planner/plan.ts';
+import { containsPattern } from './sql-helpers.ts';
+
+export interface CompiledJsonQuery {
+  readonly sql: string;
+  readonly params: unknown[];
+}
+
+const TABLE = { user: 'users', order: 'orders', product: 'products', item: 'order_items' } as const;
+const CURSOR_KIND = { user: 'User', order: 'Order', product: 'Product' } as const;
+const MAX_ID = '18446744073709551615';
+
+/** A SQL string literal of text chosen by this module (names, JSON punctuation). */
+function lit(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+class Builder {
+  readonly params: unknown[] = [];
+  #alias = 0;
+  alias(): string {
+    return `t${++this.#alias}`;
+  }
+  param(value: unknown): string {
+    this.params.push(value);
+    return '?';
+  }
+}
+
+function columnJson(a: string, column: string, format: ValueFormat): string {
+  const ref = `${a}.${column}`;
+  switch (format) {
+    case 'id':
+    case 'money':
+      return `'"', ${ref}, '"'`;
+    case 'int':
+      return ref;
+    case 'string':
+      return `JSON_QUOTE(${ref})`;
+    case 'datetime':
+      return `'"', LEFT(DATE_FORMAT(${ref}, '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z"'`;
+  }
+}
+
+/** CONCAT arguments (comma-separated) writing one field's JSON value. */
+function valueJson(b: Builder, a: string, value: PlanValue): string {
+  switch (value.kind) {
+    case 'column':
+      return columnJson(a, value.column, value.format);
+    case 'literal':
+      return lit(value.json);
+    case 'orderCount': {
+      const o = b.alias();
+      return `(SELECT COUNT(*) FROM orders ${o} WHERE ${o}.user_id = ${a}.id)`;
+    }
+    case 'totalSpent': {
+      const o = b.alias();
+      return `'"', (SELECT COALESCE(SUM(${o}.total), 0.00) FROM orders ${o} WHERE ${o}.user_id = ${a}.id AND ${o}.status <> 'CANCELLED'), '"'`;
+    }
+    case 'subtotal':
+      return `'"', ${a}.quantity * ${a}.unit_price, '"'`;
+    case 'parent': {
+      const p = b.alias();
+      const table = value.via === 'user_id' ? 'users' : 'products';
+      return `(SELECT ${objectJson(b, p, value.object)} FROM ${table} ${p} WHERE ${p}.id = ${a}.${value.via})`;
+    }
+    case 'items': {
+      const i = b.alias();
+      return `'[', (SELECT COALESCE(GROUP_CONCAT(${objectJson(b, i, value.object)} ORDER BY ${i}.product_id SEPARATOR ','), '') FROM order_items ${i} WHERE ${i}.order_id = ${a}.id), ']'`;
+    }
+    case 'connection':
+      return connectionJson(b, value.connection, a);
+  }
+}
+
+/** A CONCAT(...) expression writing one object's JSON. */
+function objectJson(b: Builder, a: string, object: ObjectPlan): string {
+  const parts: string[] = [];
+  object.fields.forEach(({ key, value }, index) => {
+    parts.push(lit(`${index === 0 ? '{' : ','}${JSON.stringify(key)}:`), valueJson(b, a, value));
+  });
+  parts.push(lit(object.fields.length ? '}' : '{}'));
+  return `CONCAT(${parts.join(', ')})`;
+}
+
+/** The WHERE conditions of a connection's rows (before paging), for alias `x`. */
+function baseWhere(b: Builder, x: string, c: ConnectionPlan, parent: string | null): string {
+  const conditions: string[] = [];
+  if (c.ofParentUser && parent) conditions.push(`${x}.user_id = ${parent}.id`);
+  if (c.status) conditions.push(`${x}.status = ${b.param(c.status)}`);
+  const f = c.filter;
+  if (f.entity === 'user' && f.values?.search) {
+    const pattern = containsPattern(f.values.search);
+    conditions.push(`(${x}.name LIKE ${b.param(pattern)} ESCAPE '!' OR ${x}.email LIKE ${b.param(pattern)} ESCAPE '!')`);
+  }
+  if (f.entity === 'product' && f.values) {
+    const v = f.values;
+    if (v.search) {
+      const pattern = containsPattern(v.search);
+      conditions.push(`(${x}.name LIKE ${b.param(pattern)} ESCAPE '!' OR ${x}.sku LIKE ${b.param(pattern)} ESCAPE '!')`);
+    }
+    if (v.inStock === true) conditions.push(`${x}.stock > 0`);
+    if (v.inStock === false) conditions.push(`${x}.stock = 0`);
+    if (v.minPrice != null) conditions.push(`${x}.price >= ${b.param(v.minPrice)}`);
+    if (v.maxPrice != null) conditions.push(`${x}.price <= ${b.param(v.maxPrice)}`);
+  }
+  if (f.entity === 'order' && f.values) {
+    const v = f.values;
+    if (v.status) conditions.push(`${x}.status = ${b.param(v.status)}`);
+    if (v.userId) conditions.push(`${x}.user_id = ${b.param(v.userId)}`);
+    if (v.createdAfter) conditions.push(`${x}.created_at >= ${b.param(v.createdAfter)}`);
+    if (v.createdBefore) conditions.push(`${x}.created_at < ${b.param(v.createdBefore)}`);
+  }
+  return conditions.length ? conditions.join(' AND ') : 'TRUE';
+}
+
+function cursorSql(kind: string, idRef: string): string {
+  return `REPLACE(REPLACE(REPLACE(TO_BASE64(CONCAT(${lit(`${kind}:`)}, ${idRef})), '=', ''), '+', '-'), '/', '_')`;
+}
+
+/** CONCAT arguments writing a whole connection object. */
+function connectionJson(b: Builder, c: ConnectionPlan, parent: string | null): string {
+  const table = TABLE[c.entity];
+  const kind = CURSOR_KIND[c.entity];
+  const afterCond = (x: string) => (c.afterId !== null ? ` AND ${x}.id > ${b.param(c.afterId)}` : '');
+  // The id of the Nth row of the page, or NULL when fewer than N rows follow.
+  const cutoff = () => {
+    const x = b.alias();
+    return `(SELECT ${x}.id FROM ${table} ${x} WHERE ${baseWhere(b, x, c, parent)}${afterCond(x)} ORDER BY ${x}.id LIMIT 1 OFFSET ${c.first - 1})`;
+  };
+  const pageWhere = (x: string) =>
+    c.first === 0 ? 'FALSE' : `${baseWhere(b, x, c, parent)}${afterCond(x)} AND ${x}.id <= COALESCE(${cutoff()}, ${MAX_ID})`;
+
+  const out: string[] = [];
+  c.parts.forEach(({ key, part }, index) => {
+    out.push(lit(`${index === 0 ? '{' : ','}${JSON.stringify(key)}:`));
+    switch (part.kind) {
+      case 'literal':
+        out.push(lit(part.json));
+        break;
+      case 'totalCount': {
+        const x = b.alias();
+        out.push(`(SELECT COUNT(*) FROM ${table} ${x} WHERE ${baseWhere(b, x, c, parent)})`);
+        break;
+      }
+      case 'nodes': {
+        const x = b.alias();
+        out.push(`'[', (SELECT COALESCE(GROUP_CONCAT(${objectJson(b, x, part.object)} ORDER BY ${x}.id SEPARATOR ','), '') FROM ${table} ${x} WHERE ${pageWhere(x)}), ']'`);
+        break;
+      }
+      case 'edges': {
+        const x = b.alias();
+        const fields = part.fields.map((f, i) => {
+          const head = lit(`${i === 0 ? '{' : ','}${JSON.stringify(f.key)}:`);
+          if (f.part === 'cursor') return `${head}, '"', ${cursorSql(kind, `${x}.id`)}, '"'`;
+          if (f.part === 'node') return `${head}, ${objectJson(b, x, f.object!)}`;
+          return `${head}, ${lit(f.json!)}`;
+        });
+        const edge = `CONCAT(${fields.join(', ')}, ${lit(fields.length ? '}' : '{}')})`;
+        out.push(`'[', (SELECT COALESCE(GROUP_CONCAT(${edge} ORDER BY ${x}.id SEPARATOR ','), '') FROM ${table} ${x} WHERE ${pageWhere(x)}), ']'`);
+        break;
+      }
+      case 'pageInfo': {
+        const fields = part.fields.map((f, i) => {
+          const head = lit(`${i === 0 ? '{' : ','}${JSON.stringify(f.key)}:`);
+          const x = b.alias();
+          switch (f.part) {
+            case 'typename':
+              return `${head}, ${lit(f.json!)}`;
+            case 'hasNextPage': {
+              const next =
+                c.first === 0
+                  ? `EXISTS(SELECT 1 FROM ${table} ${x} WHERE ${baseWhere(b, x, c, parent)}${afterCond(x)})`
+                  : `EXISTS(SELECT 1 FROM ${table} ${x} WHERE ${baseWhere(b, x, c, parent)}${afterCond(x)} AND ${x}.id > ${cutoff()})`;
+              return `${head}, IF(${next}, 'true', 'false')`;
+            }
+            case 'hasPreviousPage':
+              return c.afterId === null
+                ? `${head}, 'false'`
+                : `${head}, IF(EXISTS(SELECT 1 FROM ${table} ${x} WHERE ${baseWhere(b, x, c, parent)} AND ${x}.id <= ${b.param(c.afterId)}), 'true', 'false')`;
+            case 'startCursor':
+            case 'endCursor': {
+              const agg = f.part === 'startCursor' ? 'MIN' : 'MAX';
+              const id = `(SELECT ${agg}(${x}.id) FROM ${table} ${x} WHERE ${pageWhere(x)})`;
+              return `${head}, COALESCE(CONCAT('"', ${cursorSql(kind, id)}, '"'), 'null')`;
+            }
+          }
+        });
+        out.push(`CONCAT(${fields.join(', ')}, ${lit(fields.length ? '}' : '{}')})`);
+        break;
+      }
+    }
+  });
+  out.push(lit(c.parts.length ? '}' : '{}'));
+  return out.join(', ');
+}
+
+function rootJson(b: Builder, root: RootPlan): string {
+  switch (root.kind) {
+    case 'literal':
+      return lit(root.json);
+    case 'productCount': {
+      const x = b.alias();
+      const where = baseWhere(b, x, { entity: 'product', filter: { entity: 'product', values: root.filter }, ofParentUser: false, status: null, first: 0, afterId: null, parts: [] }, null);
+      return `CONCAT((SELECT COUNT(*) FROM products ${x} WHERE ${where}))`;
+    }
+    case 'single': {
+      const x = b.alias();
+      return `(SELECT ${objectJson(b, x, root.object)} FROM ${TABLE[root.entity]} ${x} WHERE ${x}.id = ${b.param(root.id)})`;
+    }
+    case 'connection':
+      return `CONCAT(${connectionJson(b, root.connection, null)})`;
+  }
+}
+
+/** One SELECT with a column r0, r1, ... of JSON text per root field (NULL: a single row that does not exist). */
+export function compileJsonQuery(plan: OperationPlan): CompiledJsonQuery {
+  const b = new Builder();
+  const columns = plan.roots.map((root, i) => `${rootJson(b, root)} AS r${i}`);
+  return { sql: `SELECT ${columns.join(', ')}`, params: b.params };
+}

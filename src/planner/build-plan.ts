@@ -1,0 +1,256 @@
+// The planner: turns a validated query operation into an OperationPlan, or
+// answers null when any part of it is something only the resolvers handle
+// (introspection, mutations, an argument that would be an error, ...). Null is
+// never a failure: the request then runs through the ordinary executor, which
+// produces exactly the errors the resolvers would.
+import {
+  getOperationAST,
+  isObjectType,
+  Kind,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+} from 'graphql';
+import { collectFields, collectSubfields } from 'graphql/execution/collectFields.js';
+import { getArgumentValues, getVariableValues } from 'graphql/execution/values.js';
+import { checkFirst, decodeCursor } from '../connections.ts';
+import type { OrderStatus } from '../db/database.ts';
+import { parseId } from '../scalars.ts';
+import type { ConnectionPart, ConnectionPlan, ObjectPlan, OperationPlan, PlanField, PlanValue, RootPlan } from './plan.ts';
+
+type Vars = Record<string, unknown>;
+type Fragments = Record<string, FragmentDefinitionNode>;
+
+/** Items per order assumed when bounding a response's size. */
+const ITEMS_PER_ORDER_ESTIMATE = 10;
+
+class NotCompilable extends Error {}
+const bail = (): never => {
+  throw new NotCompilable();
+};
+
+interface Ctx {
+  schema: GraphQLSchema;
+  fragments: Fragments;
+  vars: Vars;
+}
+
+export function buildPlan(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  rawVariables: Record<string, unknown> | null | undefined,
+): OperationPlan | null {
+  const operation = getOperationAST(document, operationName ?? undefined);
+  if (!operation || operation.operation !== 'query') return null;
+  const fragments: Fragments = {};
+  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {}, { maxErrors: 1 });
+  if (coerced.errors) return null;
+  const ctx: Ctx = { schema, fragments, vars: coerced.coerced };
+  const queryType = schema.getQueryType()!;
+  try {
+    const roots: RootPlan[] = [];
+    let estimatedObjects = 0;
+    for (const [key, nodes] of collectFields(schema, fragments, ctx.vars, queryType, operation.selectionSet)) {
+      const root = planRoot(ctx, queryType, key, nodes);
+      roots.push(root);
+      estimatedObjects += rootCost(root);
+    }
+    return { roots, estimatedObjects };
+  } catch (error) {
+    if (error instanceof NotCompilable) return null;
+    // An argument the resolvers would refuse (bad id, first out of range, ...).
+    if (error instanceof Error && error.name === 'GraphQLError') return null;
+    throw error;
+  }
+}
+
+function args(ctx: Ctx, parent: GraphQLObjectType, node: FieldNode): { def: GraphQLField<unknown, unknown>; values: Record<string, any> } {
+  const def = parent.getFields()[node.name.value] ?? bail();
+  return { def, values: getArgumentValues(def, node, ctx.vars) };
+}
+
+function objectType(ctx: Ctx, name: string): GraphQLObjectType {
+  const type = ctx.schema.getType(name);
+  return isObjectType(type) ? type : bail();
+}
+
+function planRoot(ctx: Ctx, queryType: GraphQLObjectType, key: string, nodes: readonly FieldNode[]): RootPlan {
+  const node = nodes[0]!;
+  const name = node.name.value;
+  if (name === '__typename') return { key, kind: 'literal', json: '"Query"' };
+  const { values } = args(ctx, queryType, node);
+  switch (name) {
+    case 'user':
+    case 'order':
+    case 'product': {
+      const typeName = name === 'user' ? 'User' : name === 'order' ? 'Order' : 'Product';
+      return { key, kind: 'single', entity: name, id: parseId(values.id), object: planObject(ctx, typeName, nodes) };
+    }
+    case 'users':
+      return { key, kind: 'connection', connection: planConnection(ctx, 'user', values, nodes, false) };
+    case 'orders':
+      return { key, kind: 'connection', connection: planConnection(ctx, 'order', values, nodes, false) };
+    case 'products':
+      return { key, kind: 'connection', connection: planConnection(ctx, 'product', values, nodes, false) };
+    case 'productCount':
+      return { key, kind: 'productCount', filter: productFilter(values.filter) };
+    default:
+      return bail();
+  }
+}
+
+const TYPE_OF = { user: 'User', order: 'Order', product: 'Product' } as const;
+
+function productFilter(filter: any) {
+  return filter ? { search: filter.search ?? null, inStock: filter.inStock ?? null, minPrice: filter.minPrice ?? null, maxPrice: filter.maxPrice ?? null } : null;
+}
+
+function planConnection(
+  ctx: Ctx,
+  entity: 'user' | 'order' | 'product',
+  values: Record<string, any>,
+  nodes: readonly FieldNode[],
+  ofParentUser: boolean,
+): ConnectionPlan {
+  const kind = TYPE_OF[entity];
+  const first = checkFirst(values.first);
+  const afterId = decodeCursor(kind, values.after);
+  const f = values.filter;
+  const filter: ConnectionPlan['filter'] =
+    entity === 'user'
+      ? { entity, values: f ? { search: f.search ?? null } : null }
+      : entity === 'product'
+        ? { entity, values: productFilter(f) }
+        : {
+            entity,
+            values: f
+              ? {
+                  status: f.status ?? null,
+                  userId: f.userId != null ? parseId(f.userId, 'filter.userId') : null,
+                  createdAfter: f.createdAfter ?? null,
+                  createdBefore: f.createdBefore ?? null,
+                }
+              : null,
+          };
+  const connectionType = objectType(ctx, `${kind}Connection`);
+  const parts: ConnectionPlan['parts'] = [];
+  for (const [key, subNodes] of collectSubfields(ctx.schema, ctx.fragments, ctx.vars, connectionType, nodes)) {
+    parts.push({ key, part: planConnectionPart(ctx, kind, subNodes) });
+  }
+  return { entity, filter, ofParentUser, status: (values.status as OrderStatus | undefined) ?? null, first, afterId, parts };
+}
+
+function planConnectionPart(ctx: Ctx, kind: 'User' | 'Order' | 'Product', nodes: readonly FieldNode[]): ConnectionPart {
+  switch (nodes[0]!.name.value) {
+    case '__typename':
+      return { kind: 'literal', json: `"${kind}Connection"` };
+    case 'nodes':
+      return { kind: 'nodes', object: planObject(ctx, kind, nodes) };
+    case 'totalCount':
+      return { kind: 'totalCount' };
+    case 'edges': {
+      const fields: Extract<ConnectionPart, { kind: 'edges' }>['fields'] = [];
+      for (const [key, sub] of collectSubfields(ctx.schema, ctx.fragments, ctx.vars, objectType(ctx, `${kind}Edge`), nodes)) {
+        const name = sub[0]!.name.value;
+        if (name === '__typename') fields.push({ key, part: 'typename', json: `"${kind}Edge"` });
+        else if (name === 'cursor') fields.push({ key, part: 'cursor' });
+        else if (name === 'node') fields.push({ key, part: 'node', object: planObject(ctx, kind, sub) });
+        else bail();
+      }
+      return { kind: 'edges', fields };
+    }
+    case 'pageInfo': {
+      const fields: Extract<ConnectionPart, { kind: 'pageInfo' }>['fields'] = [];
+      for (const [key, sub] of collectSubfields(ctx.schema, ctx.fragments, ctx.vars, objectType(ctx, 'PageInfo'), nodes)) {
+        const name = sub[0]!.name.value;
+        if (name === '__typename') fields.push({ key, part: 'typename', json: '"PageInfo"' });
+        else if (name === 'hasNextPage' || name === 'hasPreviousPage' || name === 'startCursor' || name === 'endCursor') fields.push({ key, part: name });
+        else bail();
+      }
+      return { kind: 'pageInfo', fields };
+    }
+    default:
+      return bail();
+  }
+}
+
+const COLUMNS: Record<string, Record<string, PlanValue>> = {
+  User: {
+    id: { kind: 'column', column: 'id', format: 'id' },
+    name: { kind: 'column', column: 'name', format: 'string' },
+    email: { kind: 'column', column: 'email', format: 'string' },
+    createdAt: { kind: 'column', column: 'created_at', format: 'datetime' },
+    orderCount: { kind: 'orderCount' },
+    totalSpent: { kind: 'totalSpent' },
+  },
+  Order: {
+    id: { kind: 'column', column: 'id', format: 'id' },
+    status: { kind: 'column', column: 'status', format: 'string' },
+    total: { kind: 'column', column: 'total', format: 'money' },
+    createdAt: { kind: 'column', column: 'created_at', format: 'datetime' },
+  },
+  OrderItem: {
+    quantity: { kind: 'column', column: 'quantity', format: 'int' },
+    unitPrice: { kind: 'column', column: 'unit_price', format: 'money' },
+    subtotal: { kind: 'subtotal' },
+  },
+  Product: {
+    id: { kind: 'column', column: 'id', format: 'id' },
+    sku: { kind: 'column', column: 'sku', format: 'string' },
+    name: { kind: 'column', column: 'name', format: 'string' },
+    price: { kind: 'column', column: 'price', format: 'money' },
+    stock: { kind: 'column', column: 'stock', format: 'int' },
+    createdAt: { kind: 'column', column: 'created_at', format: 'datetime' },
+  },
+};
+
+const ENTITY_OF = { User: 'user', Order: 'order', OrderItem: 'item', Product: 'product' } as const;
+
+function planObject(ctx: Ctx, typeName: keyof typeof ENTITY_OF, nodes: readonly FieldNode[]): ObjectPlan {
+  const type = objectType(ctx, typeName);
+  const fields: PlanField[] = [];
+  for (const [key, sub] of collectSubfields(ctx.schema, ctx.fragments, ctx.vars, type, nodes)) {
+    const name = sub[0]!.name.value;
+    const simple = COLUMNS[typeName]![name];
+    if (simple) fields.push({ key, value: simple });
+    else if (name === '__typename') fields.push({ key, value: { kind: 'literal', json: `"${typeName}"` } });
+    else if (typeName === 'User' && name === 'orders') {
+      const { values } = args(ctx, type, sub[0]!);
+      fields.push({ key, value: { kind: 'connection', connection: planConnection(ctx, 'order', values, sub, true) } });
+    } else if (typeName === 'Order' && name === 'user') fields.push({ key, value: { kind: 'parent', via: 'user_id', object: planObject(ctx, 'User', sub) } });
+    else if (typeName === 'Order' && name === 'items') fields.push({ key, value: { kind: 'items', object: planObject(ctx, 'OrderItem', sub) } });
+    else if (typeName === 'OrderItem' && name === 'product') fields.push({ key, value: { kind: 'parent', via: 'product_id', object: planObject(ctx, 'Product', sub) } });
+    else bail();
+  }
+  return { entity: ENTITY_OF[typeName], fields };
+}
+
+function objectCost(object: ObjectPlan): number {
+  let cost = 1;
+  for (const { value } of object.fields) {
+    if (value.kind === 'parent') cost += objectCost(value.object);
+    else if (value.kind === 'items') cost += ITEMS_PER_ORDER_ESTIMATE * objectCost(value.object);
+    else if (value.kind === 'connection') cost += connectionCost(value.connection);
+  }
+  return cost;
+}
+
+function connectionCost(connection: ConnectionPlan): number {
+  let perNode = 0;
+  for (const { part } of connection.parts) {
+    if (part.kind === 'nodes') perNode += objectCost(part.object);
+    if (part.kind === 'edges') for (const f of part.fields) if (f.object) perNode += objectCost(f.object);
+  }
+  return 1 + Math.max(connection.first, 1) * perNode;
+}
+
+function rootCost(root: RootPlan): number {
+  if (root.kind === 'single') return objectCost(root.object);
+  if (root.kind === 'connection') return connectionCost(root.connection);
+  return 1;
+}

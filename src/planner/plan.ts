@@ -1,0 +1,71 @@
+// A query plan: what a GraphQL operation asks of the database, with the
+// GraphQL taken out. The planner (build-plan.ts) turns a validated operation
+// into a plan; the JSON-query repository (db/json-query.ts) turns a plan into
+// one SQL statement that returns the response's JSON text.
+import type { OrderFilterValues } from '../orders/order.repository.ts';
+import type { ProductFilterValues } from '../products/product.repository.ts';
+import type { UserFilterValues } from '../users/user.repository.ts';
+import type { OrderStatus } from '../db/database.ts';
+
+export type Entity = 'user' | 'order' | 'product' | 'item';
+
+/** How a column is written as JSON. */
+export type ValueFormat = 'id' | 'string' | 'int' | 'money' | 'datetime';
+
+export type PlanValue =
+  | { kind: 'column'; column: string; format: ValueFormat }
+  | { kind: 'literal'; json: string }
+  | { kind: 'orderCount' }
+  | { kind: 'totalSpent' }
+  | { kind: 'subtotal' }
+  /** A to-one relation through a foreign key column of this row. */
+  | { kind: 'parent'; via: 'user_id' | 'product_id'; object: ObjectPlan }
+  /** The items of an order, by product id. */
+  | { kind: 'items'; object: ObjectPlan }
+  | { kind: 'connection'; connection: ConnectionPlan };
+
+export interface PlanField {
+  /** Response key: the alias, or the field name. */
+  readonly key: string;
+  readonly value: PlanValue;
+}
+
+export interface ObjectPlan {
+  readonly entity: Entity;
+  readonly fields: PlanField[];
+}
+
+export type ConnectionFilter =
+  | { entity: 'user'; values: UserFilterValues | null }
+  | { entity: 'product'; values: ProductFilterValues | null }
+  | { entity: 'order'; values: OrderFilterValues | null };
+
+export type ConnectionPart =
+  | { kind: 'nodes'; object: ObjectPlan }
+  | { kind: 'edges'; fields: { key: string; part: 'cursor' | 'node' | 'typename'; object?: ObjectPlan; json?: string }[] }
+  | { kind: 'pageInfo'; fields: { key: string; part: 'hasNextPage' | 'hasPreviousPage' | 'startCursor' | 'endCursor' | 'typename'; json?: string }[] }
+  | { kind: 'totalCount' }
+  | { kind: 'literal'; json: string };
+
+export interface ConnectionPlan {
+  readonly entity: 'user' | 'order' | 'product';
+  readonly filter: ConnectionFilter;
+  /** For User.orders: the orders of the enclosing user row. */
+  readonly ofParentUser: boolean;
+  readonly status: OrderStatus | null;
+  readonly first: number;
+  readonly afterId: string | null;
+  readonly parts: { key: string; part: ConnectionPart }[];
+}
+
+export type RootPlan =
+  | { key: string; kind: 'single'; entity: 'user' | 'order' | 'product'; id: string; object: ObjectPlan }
+  | { key: string; kind: 'connection'; connection: ConnectionPlan }
+  | { key: string; kind: 'productCount'; filter: ProductFilterValues | null }
+  | { key: string; kind: 'literal'; json: string };
+
+export interface OperationPlan {
+  readonly roots: RootPlan[];
+  /** Upper bound on objects the response can hold, to keep results small. */
+  readonly estimatedObjects: number;
+}

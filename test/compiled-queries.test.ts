@@ -1,0 +1,185 @@
+// Compiled queries (one statement returning database-built JSON) answer
+// exactly what the resolver path answers, for every shape GraphQL allows:
+// aliases, fragments, @include/@skip, __typename, cursors, filters, edge
+// cases of paging, awkward strings; and they fall back to the resolvers
+// wherever an error must be reported.
+import type mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configWith } from '../src/config.ts';
+import { createTestDatabase, sqlConnection } from './support/db.ts';
+import { insertOrder, insertProduct, insertUser } from './support/fixtures.ts';
+import { startTestServer, type TestServer } from './support/server.ts';
+
+let compiled: TestServer;
+let resolvers: TestServer;
+let conn: mysql.Connection;
+const id: Record<string, string> = {};
+
+beforeAll(async () => {
+  const config = await createTestDatabase('compiled_queries');
+  conn = await sqlConnection(config);
+  id.u1 = await insertUser(conn, 'Zoë "Quote" O\'Brien \\ back', 'zoe@example.com', '2026-02-03 04:05:06.007');
+  id.u2 = await insertUser(conn, 'Line\nBreak\tTab 🚀', 'line_break@example.com');
+  id.u3 = await insertUser(conn, 'No Orders', 'none@example.com');
+  for (let i = 0; i < 12; i++) await insertUser(conn, `Filler ${i}`, `filler${i}@example.com`);
+  id.p1 = await insertProduct(conn, 'A_1', 'Pen "fine"', '0.10', 10);
+  id.p2 = await insertProduct(conn, 'B%2', 'Mug 50%', '12.50', 0);
+  id.p3 = await insertProduct(conn, 'C-3', 'Lamp', '1000.00', 3);
+  const statuses = ['PENDING', 'PAID', 'SHIPPED', 'CANCELLED'];
+  for (let i = 0; i < 9; i++) {
+    await insertOrder(
+      conn,
+      id.u1,
+      [
+        { productId: id.p3, quantity: 1 + (i % 2), unitPrice: '1000.00' },
+        { productId: id.p1, quantity: 3, unitPrice: '0.10' },
+      ],
+      statuses[i % 4],
+      `2026-03-0${1 + (i % 9)} 10:00:00.${String(i).padStart(3, '0')}`,
+    );
+  }
+  await insertOrder(conn, id.u2, [{ productId: id.p2, quantity: 2, unitPrice: '12.50' }], 'PAID');
+  compiled = await startTestServer(config);
+  resolvers = await startTestServer(configWith(config, { compiledQueries: false }));
+});
+
+afterAll(async () => {
+  await compiled?.close();
+  await resolvers?.close();
+  await conn?.end();
+});
+
+/** Sends the query to both servers; returns the compiled side's statement count. */
+async function same(query: string, variables?: Record<string, unknown>): Promise<number> {
+  const a = await compiled.countStatements(() => compiled.gql(query, variables));
+  const b = await resolvers.gql(query, variables);
+  expect(a.result.status).toBe(b.status);
+  // Same data, same key order, same errors.
+  expect(JSON.stringify(a.result.body)).toBe(JSON.stringify(b.body));
+  return a.statements;
+}
+
+describe('compiled queries give the same response as the resolvers', () => {
+  it('the dashboard query, in one statement whatever the page sizes within the size bound', async () => {
+    const q = (u: number, o: number) =>
+      `{ users(first: ${u}) { nodes { id name orders(first: ${o}) { nodes { id total status items { quantity unitPrice product { id name price } } } } } } productCount }`;
+    expect(await same(q(5, 5))).toBe(1);
+    expect(await same(q(50, 5))).toBe(1);
+    // 50 x 50 orders could exceed the compiled size bound: the loaders answer it.
+    expect(await same(q(50, 50))).toBe(5);
+  });
+
+  it('every scalar of every type, with awkward strings and exact money', async () => {
+    const statements = await same(`{
+      users(first: 3) { nodes { id name email createdAt orderCount totalSpent } }
+      products { nodes { id sku name price stock createdAt } }
+      orders(first: 100) { nodes { id status total createdAt user { id name } items { quantity unitPrice subtotal product { sku } } } }
+    }`);
+    expect(statements).toBe(1);
+  });
+
+  it('edges, cursors and pageInfo on every page of a walk', async () => {
+    let after: string | null = null;
+    for (let page = 0; page < 10; page++) {
+      const q = `query($a: String) { users(first: 4, after: $a) { totalCount edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
+      expect(await same(q, { a: after })).toBe(1);
+      const res = await compiled.gql(q, { a: after });
+      if (!res.body.data.users.pageInfo.hasNextPage) return;
+      after = res.body.data.users.pageInfo.endCursor;
+    }
+    throw new Error('walk did not end');
+  });
+
+  it('nested connections with first, after, status, totalCount and pageInfo', async () => {
+    const first = await compiled.gql(`{ user(id: "${id.u1}") { orders(first: 2) { pageInfo { endCursor } } } }`);
+    const after = first.body.data.user.orders.pageInfo.endCursor;
+    const q = `query($a: String) { users(first: 3) { nodes { id
+      a: orders(first: 2) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id } } }
+      b: orders(first: 2, after: $a) { nodes { id } pageInfo { hasNextPage hasPreviousPage } }
+      c: orders(status: CANCELLED) { totalCount nodes { id status } }
+      d: orders(first: 0) { nodes { id } pageInfo { hasNextPage startCursor endCursor } }
+      e: orders(first: 100) { pageInfo { hasNextPage } }
+    } } }`;
+    expect(await same(q, { a: after })).toBe(1);
+  });
+
+  it('aliases, named and inline fragments, duplicate fields and __typename', async () => {
+    const q = `
+      query Named { __typename
+        people: users(first: 2) { __typename nodes { ...U ... on User { email } name } edges { __typename cursor } pageInfo { __typename hasNextPage } }
+        p: product(id: "${id.p1}") { __typename ...P }
+      }
+      fragment U on User { __typename id name handle: email orders(first: 1) { __typename nodes { __typename id items { __typename product { __typename ...P } } } } }
+      fragment P on Product { id sku cost: price }`;
+    expect(await same(q)).toBe(1);
+  });
+
+  it('@include and @skip follow their variables', async () => {
+    const q = `query($yes: Boolean!, $no: Boolean!) { users(first: 2) { nodes { id name @include(if: $yes) email @skip(if: $yes) orders @include(if: $no) { totalCount } } } }`;
+    expect(await same(q, { yes: true, no: false })).toBe(1);
+    expect(await same(q, { yes: false, no: true })).toBe(1);
+  });
+
+  it('filters with literal % and _, price bounds, stock and date windows', async () => {
+    expect(
+      await same(`{
+        a: users(filter: { search: "_BREAK" }) { nodes { id } totalCount }
+        b: products(filter: { search: "%" }) { nodes { id } }
+        c: products(filter: { search: "a_" }) { nodes { id } }
+        d: products(filter: { minPrice: "0.10", maxPrice: 12.5, inStock: false }) { nodes { id } totalCount }
+        e: productCount(filter: { inStock: true })
+        f: orders(filter: { status: PAID, userId: "${id.u1}", createdAfter: "2026-03-02T10:00:00.001Z", createdBefore: "2026-03-07T00:00:00Z" }) { nodes { id } totalCount pageInfo { hasNextPage } }
+      }`),
+    ).toBe(1);
+  });
+
+  it('a user without orders: empty lists, zero counts, "0.00"', async () => {
+    expect(await same(`{ user(id: "${id.u3}") { orderCount totalSpent orders { totalCount nodes { id } edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }`)).toBe(1);
+  });
+});
+
+describe('errors take the resolver path and look the same', () => {
+  it.each([
+    ['an unknown id', '{ user(id: "999999") { id } productCount }'],
+    ['a malformed id', '{ order(id: "abc") { id } }'],
+    ['first out of range', '{ users(first: 101) { totalCount } }'],
+    ['a nested first out of range', '{ users(first: 1) { nodes { orders(first: -1) { totalCount } } } }'],
+    ['a foreign cursor', `{ users(after: "${Buffer.from('Order:1').toString('base64url')}") { totalCount } }`],
+    ['a bad Decimal', '{ productCount(filter: { minPrice: "1.001" }) }'],
+    ['a parse error', '{ users( }'],
+    ['a validation error', '{ users { nodes { nope } } }'],
+  ])('%s', async (_name, query) => {
+    await same(query);
+  });
+
+  it('introspection is answered by the executor', async () => {
+    await same('{ __schema { queryType { name } } __type(name: "User") { fields { name } } }');
+  });
+
+  it('a bad variable value', async () => {
+    await same('query($f: Int) { users(first: $f) { totalCount } }', { f: 'ten' });
+  });
+});
+
+describe('large compiled responses', () => {
+  it('a page of more than 1 MB of JSON comes back whole (GROUP_CONCAT is not cut at its default length)', async () => {
+    const config = await createTestDatabase('compiled_large');
+    const c = await sqlConnection(config);
+    const big = await startTestServer(config);
+    try {
+      await c.query('INSERT INTO users (name, email) VALUES ?', [Array.from({ length: 100 }, (_, i) => ['N'.repeat(90) + i, `big${i}@example.com`])]);
+      const orders: unknown[][] = [];
+      for (let u = 1; u <= 100; u++) for (let o = 0; o < 100; o++) orders.push([u, 'PAID', '123456.78']);
+      await c.query('INSERT INTO orders (user_id, status, total) VALUES ?', [orders]);
+      const q = '{ users(first: 100) { nodes { id name orders(first: 100) { nodes { id total status createdAt __typename amount: total } } } } }';
+      const { result, statements } = await big.countStatements(() => big.gql(q));
+      expect(statements).toBe(1);
+      expect(JSON.stringify(result.body).length).toBeGreaterThan(1_100_000);
+      expect(result.body.data.users.nodes).toHaveLength(100);
+      expect(result.body.data.users.nodes.every((u: any) => u.orders.nodes.length === 100)).toBe(true);
+    } finally {
+      await big.close();
+      await c.end();
+    }
+  });
+});
