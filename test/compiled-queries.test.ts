@@ -83,7 +83,7 @@ describe('compiled queries give the same response as the resolvers', () => {
     for (let page = 0; page < 10; page++) {
       const q = `query($a: String) { users(first: 4, after: $a) { totalCount edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
       expect(await same(q, { a: after })).toBe(1);
-      const res = await compiled.gql(q, { a: after });
+      const res: any = await compiled.gql(q, { a: after });
       if (!res.body.data.users.pageInfo.hasNextPage) return;
       after = res.body.data.users.pageInfo.endCursor;
     }

@@ -104,7 +104,7 @@ export async function answerWithYoga(
     headers.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
   const url = `http://${req.headers.host ?? 'localhost'}${req.url ?? '/graphql'}`;
-  const response = await fetchFn(new Request(url, { method: 'POST', headers, body: new Uint8Array(body.buffer, body.byteOffset, body.length) }));
+  const response = await fetchFn(new Request(url, { method: 'POST', headers, body: body as unknown as BodyInit }));
   const text = Buffer.from(await response.arrayBuffer());
   const outHeaders: Record<string, string> = {};
   response.headers.forEach((value, name) => {
