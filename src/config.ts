@@ -18,6 +18,10 @@ export interface Config {
   readonly redisUrl: string | null;
   readonly limits: Limits;
   readonly responseCache: boolean;
+  /** How long a cached response may be served, in ms (out-of-band writes show up within it). */
+  readonly responseCacheTtlMs: number;
+  /** TTL of cached responses that only count products (productCount). */
+  readonly responseCacheCountTtlMs: number;
   /** Answer fully understood queries with one database-built JSON statement. */
   readonly compiledQueries: boolean;
   /** Largest response, in objects, compiled into one statement. */
@@ -143,6 +147,8 @@ export function loadConfig(env: Env = process.env): Config {
     restockConcurrency: Math.min(int(env, 'RESTOCK_CONCURRENCY', 4, 1, 100), dbPoolSize),
     redisUrl,
     responseCache: bool(env, 'RESPONSE_CACHE', false),
+    responseCacheTtlMs: int(env, 'RESPONSE_CACHE_TTL_MS', 5000, 0, 3_600_000),
+    responseCacheCountTtlMs: int(env, 'RESPONSE_CACHE_COUNT_TTL_MS', 60_000, 0, 3_600_000),
     compiledQueries: bool(env, 'COMPILED_QUERIES', true),
     compiledMaxObjects: int(env, 'COMPILED_MAX_OBJECTS', 20000, 1, 1_000_000),
     limits: {

@@ -10,6 +10,8 @@ import type { AppContext } from './context.ts';
 import { createDb, type Db } from './db/pool.ts';
 import type { RequestScope } from './db/stats.ts';
 import { answerCompiled, answerWithYoga, fastPathMediaType, parseParams, readBody } from './http/graphql-fast-path.ts';
+import { useResponseCacheInvalidation } from './cache/invalidation-plugin.ts';
+import { ResponseCache } from './cache/response-cache.ts';
 import { createLoaders } from './loaders.ts';
 import { createCompiledExecutor } from './planner/compiled-execution.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -27,6 +29,8 @@ export interface App {
   readonly db: Db;
   readonly log: Logger;
   readonly yoga: YogaServerInstance<ServerContext, AppContext>;
+  /** The response cache, when RESPONSE_CACHE=true. */
+  readonly cache: ResponseCache | null;
   /** The node:http request listener: health/ready/metrics, then GraphQL. */
   readonly handle: (req: IncomingMessage, res: ServerResponse) => void;
   close(): Promise<void>;
@@ -45,12 +49,20 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const loaderOptions = { maxBatchSize: config.maxBatchSize, onBatch: options.onLoaderBatch };
 
   const schema = createSchema<AppContext>({ typeDefs, resolvers });
+  const cache = config.responseCache && config.compiledQueries
+    ? new ResponseCache({
+        ttlMs: { user: config.responseCacheTtlMs, order: config.responseCacheTtlMs, product: config.responseCacheTtlMs, item: config.responseCacheTtlMs },
+        countTtlMs: config.responseCacheCountTtlMs,
+        maxEntries: 10_000,
+      })
+    : null;
   const compiled = config.compiledQueries
-    ? createCompiledExecutor(schema, db.kysely, { maxObjects: config.compiledMaxObjects })
+    ? createCompiledExecutor(schema, db.kysely, { maxObjects: config.compiledMaxObjects, cache })
     : null;
 
   const yoga = createYoga<ServerContext, AppContext>({
     schema,
+    plugins: cache ? [useResponseCacheInvalidation((entities) => cache.invalidate(entities))] : [],
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: { title: 'Shop GraphQL gateway' },
@@ -132,6 +144,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     db,
     log,
     yoga,
+    cache,
     handle,
     async close() {
       await yoga.dispose?.();

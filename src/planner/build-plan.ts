@@ -19,7 +19,7 @@ import { getArgumentValues, getVariableValues } from 'graphql/execution/values.j
 import { checkFirst, decodeCursor } from '../connections.ts';
 import type { OrderStatus } from '../db/database.ts';
 import { parseId } from '../scalars.ts';
-import type { ConnectionPart, ConnectionPlan, ObjectPlan, OperationPlan, PlanField, PlanValue, RootPlan } from './plan.ts';
+import type { ConnectionPart, ConnectionPlan, Entity, ObjectPlan, OperationPlan, PlanField, PlanValue, RootPlan } from './plan.ts';
 
 type Vars = Record<string, unknown>;
 type Fragments = Record<string, FragmentDefinitionNode>;
@@ -253,4 +253,32 @@ function rootCost(root: RootPlan): number {
   if (root.kind === 'single') return objectCost(root.object);
   if (root.kind === 'connection') return connectionCost(root.connection);
   return 1;
+}
+
+/** The entities a plan reads, for the response cache's tags and TTLs. */
+export function entitiesOf(plan: OperationPlan): { entities: Entity[]; onlyCounts: boolean } {
+  const seen = new Set<Entity>();
+  const visitObject = (object: ObjectPlan) => {
+    seen.add(object.entity);
+    for (const { value } of object.fields) {
+      if (value.kind === 'orderCount' || value.kind === 'totalSpent') seen.add('order');
+      else if (value.kind === 'parent' || value.kind === 'items') visitObject(value.object);
+      else if (value.kind === 'connection') visitConnection(value.connection);
+    }
+  };
+  const visitConnection = (connection: ConnectionPlan) => {
+    seen.add(connection.entity);
+    for (const { part } of connection.parts) {
+      if (part.kind === 'nodes') visitObject(part.object);
+      if (part.kind === 'edges') for (const f of part.fields) if (f.object) visitObject(f.object);
+    }
+  };
+  let onlyCounts = true;
+  for (const root of plan.roots) {
+    if (root.kind === 'productCount') seen.add('product');
+    else if (root.kind === 'single') visitObject(root.object);
+    else if (root.kind === 'connection') visitConnection(root.connection);
+    if (root.kind !== 'productCount' && root.kind !== 'literal') onlyCounts = false;
+  }
+  return { entities: [...seen], onlyCounts };
 }

@@ -8,7 +8,8 @@ import { parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql'
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { compileJsonQuery } from '../db/json-query.ts';
-import { buildPlan } from './build-plan.ts';
+import { ResponseCache } from '../cache/response-cache.ts';
+import { buildPlan, entitiesOf } from './build-plan.ts';
 
 export interface GraphQLParams {
   query?: unknown;
@@ -22,6 +23,8 @@ export interface CompiledExecutorOptions {
   maxObjects: number;
   /** Refuses a document the limits forbid, so the ordinary path reports the error. */
   admits?: (document: DocumentNode, variables: Record<string, unknown>) => boolean;
+  /** Optional cache of whole responses (RESPONSE_CACHE=true). */
+  cache?: ResponseCache | null;
 }
 
 export interface CompiledExecutor {
@@ -56,6 +59,10 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: Kysely<Databas
       const variables = params.variables ?? {};
       if (typeof query !== 'string' || (operationName != null && typeof operationName !== 'string')) return null;
       if (typeof variables !== 'object' || variables === null || Array.isArray(variables)) return null;
+      const cache = options.cache;
+      const cacheKey = cache ? ResponseCache.key(query, operationName, variables) : '';
+      const cached = cache?.get(cacheKey);
+      if (cached) return cached;
       const doc = document(query);
       if (!doc) return null;
       const vars = variables as Record<string, unknown>;
@@ -73,7 +80,12 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: Kysely<Databas
         if (value === null || value === undefined) return null;
         body += `${i === 0 ? '' : ','}${JSON.stringify(plan.roots[i]!.key)}:${value}`;
       }
-      return `${body}}}`;
+      body += '}}';
+      if (cache) {
+        const { entities, onlyCounts } = entitiesOf(plan);
+        cache.set(cacheKey, body, entities, onlyCounts);
+      }
+      return body;
     },
   };
 }
