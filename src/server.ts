@@ -57,7 +57,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       })
     : null;
   const compiled = config.compiledQueries
-    ? createCompiledExecutor(schema, db.kysely, { maxObjects: config.compiledMaxObjects, cache })
+    ? createCompiledExecutor(schema, db.kysely, { maxObjects: config.compiledMaxObjects, cache, preparedStatements: config.preparedStatements })
     : null;
 
   const yoga = createYoga<ServerContext, AppContext>({

@@ -138,6 +138,14 @@ function connectionJson(b: Builder, c: ConnectionPlan, parent: string | null): s
   };
   const pageWhere = (x: string) =>
     c.first === 0 ? 'FALSE' : `${baseWhere(b, x, c, parent)}${afterCond(x)} AND ${x}.id <= COALESCE(${cutoff()}, ${MAX_ID})`;
+  // The page's rows as `FROM ...` for alias x. At the root a derived table
+  // with LIMIT reads just the page by primary key; correlated to a parent row
+  // (no LATERAL in MariaDB) the cutoff id bounds the range instead.
+  const pageFrom = (x: string) => {
+    if (parent !== null || c.first === 0) return `${table} ${x} WHERE ${pageWhere(x)}`;
+    const y = b.alias();
+    return `(SELECT * FROM ${table} ${y} WHERE ${baseWhere(b, y, c, parent)}${afterCond(y)} ORDER BY ${y}.id LIMIT ${c.first}) ${x}`;
+  };
 
   const out: string[] = [];
   c.parts.forEach(({ key, part }, index) => {
@@ -153,7 +161,7 @@ function connectionJson(b: Builder, c: ConnectionPlan, parent: string | null): s
       }
       case 'nodes': {
         const x = b.alias();
-        out.push(`'[', (SELECT COALESCE(GROUP_CONCAT(${objectJson(b, x, part.object)} ORDER BY ${x}.id SEPARATOR ','), '') FROM ${table} ${x} WHERE ${pageWhere(x)}), ']'`);
+        out.push(`'[', (SELECT COALESCE(GROUP_CONCAT(${objectJson(b, x, part.object)} ORDER BY ${x}.id SEPARATOR ','), '') FROM ${pageFrom(x)}), ']'`);
         break;
       }
       case 'edges': {
@@ -165,7 +173,7 @@ function connectionJson(b: Builder, c: ConnectionPlan, parent: string | null): s
           return `${head}, ${lit(f.json!)}`;
         });
         const edge = `CONCAT(${fields.join(', ')}, ${lit(fields.length ? '}' : '{}')})`;
-        out.push(`'[', (SELECT COALESCE(GROUP_CONCAT(${edge} ORDER BY ${x}.id SEPARATOR ','), '') FROM ${table} ${x} WHERE ${pageWhere(x)}), ']'`);
+        out.push(`'[', (SELECT COALESCE(GROUP_CONCAT(${edge} ORDER BY ${x}.id SEPARATOR ','), '') FROM ${pageFrom(x)}), ']'`);
         break;
       }
       case 'pageInfo': {
@@ -189,7 +197,7 @@ function connectionJson(b: Builder, c: ConnectionPlan, parent: string | null): s
             case 'startCursor':
             case 'endCursor': {
               const agg = f.part === 'startCursor' ? 'MIN' : 'MAX';
-              const id = `(SELECT ${agg}(${x}.id) FROM ${table} ${x} WHERE ${pageWhere(x)})`;
+              const id = `(SELECT ${agg}(${x}.id) FROM ${pageFrom(x)})`;
               return `${head}, COALESCE(CONCAT('"', ${cursorSql(kind, id)}, '"'), 'null')`;
             }
           }

@@ -96,6 +96,9 @@ export function createDb(config: Config, stats = new SqlStats()): Db {
     supportBigNumbers: true,
     bigNumberStrings: true,
     decimalNumbers: false,
+    // Prepared statements per connection (LRU): far below the server's
+    // max_prepared_stmt_count (16,382 by default) across the whole pool.
+    maxPreparedStatements: 256,
   });
   pool.on('connection', (connection) => {
     // Queued before any statement of the borrower: NOW() defaults write UTC and
@@ -125,7 +128,7 @@ export function createDb(config: Config, stats = new SqlStats()): Db {
         }
         settled = true;
         clearTimeout(timer);
-        callback(error, connection);
+        callback(error, connection ? withPreparedStatements(connection) : connection);
       });
     },
     end(callback: (error: unknown) => void) {
@@ -164,6 +167,28 @@ export function createDb(config: Config, stats = new SqlStats()): Db {
       await kysely.destroy();
     },
   };
+}
+
+/** SQL text starting with this comment runs as a prepared statement (see below). */
+export const PREPARED = '/*prepared*/ ';
+const PATCHED = Symbol('preparedStatements');
+
+/**
+ * Kysely's MySQL driver always uses the text protocol (`query`). Statements
+ * whose text is stable per query shape (compiled queries) gain from the
+ * binary protocol: mysql2 prepares each text once per connection and the
+ * server skips parsing it again. So this connection sends text marked with
+ * PREPARED through `execute`, and everything else as before.
+ */
+function withPreparedStatements(connection: PoolConnection): PoolConnection {
+  const patched = connection as PoolConnection & { [PATCHED]?: true };
+  if (patched[PATCHED]) return connection;
+  const query = connection.query.bind(connection) as (...args: unknown[]) => unknown;
+  const execute = connection.execute.bind(connection) as (...args: unknown[]) => unknown;
+  (connection as { query: unknown }).query = (sql: unknown, ...rest: unknown[]) =>
+    typeof sql === 'string' && sql.startsWith(PREPARED) ? execute(sql, ...rest) : query(sql, ...rest);
+  patched[PATCHED] = true;
+  return connection;
 }
 
 /** Delegates to MysqlDialect, wrapping each connection to count and map errors. */

@@ -8,6 +8,7 @@ import { parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql'
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { compileJsonQuery } from '../db/json-query.ts';
+import { PREPARED } from '../db/pool.ts';
 import { ResponseCache } from '../cache/response-cache.ts';
 import { buildPlan, entitiesOf } from './build-plan.ts';
 
@@ -23,6 +24,8 @@ export interface CompiledExecutorOptions {
   maxObjects: number;
   /** Refuses a document the limits forbid, so the ordinary path reports the error. */
   admits?: (document: DocumentNode, variables: Record<string, unknown>) => boolean;
+  /** Send compiled statements as prepared statements (binary protocol). */
+  preparedStatements?: boolean;
   /** Optional cache of whole responses (RESPONSE_CACHE=true). */
   cache?: ResponseCache | null;
 }
@@ -70,7 +73,8 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: Kysely<Databas
       const plan = buildPlan(schema, doc, operationName as string | undefined, vars);
       if (!plan || plan.roots.length === 0 || plan.estimatedObjects > options.maxObjects) return null;
       const compiled = compileJsonQuery(plan);
-      const result = await db.executeQuery<Record<string, string | null>>(CompiledQuery.raw(compiled.sql, compiled.params));
+      const sql = options.preparedStatements ? PREPARED + compiled.sql : compiled.sql;
+      const result = await db.executeQuery<Record<string, string | null>>(CompiledQuery.raw(sql, compiled.params));
       const row = result.rows[0];
       if (!row) return null;
       let body = '{"data":{';
