@@ -50,9 +50,19 @@ const UNAVAILABLE_CODES = new Set([
 ]);
 /** MariaDB max_statement_time, MySQL max_execution_time, driver-side timeout. */
 const TIMEOUT_CODES = new Set(['ER_STATEMENT_TIMEOUT', 'ER_QUERY_TIMEOUT', 'PROTOCOL_SEQUENCE_TIMEOUT']);
+/** mysql2 has no name for MariaDB's 1969 (max_statement_time exceeded): its `code` is undefined. */
+const TIMEOUT_ERRNOS = new Map([
+  [1969, 'ER_STATEMENT_TIMEOUT'],
+  [3024, 'ER_QUERY_TIMEOUT'],
+]);
+/** The driver-side bound sits this far past the server-side one, which should always fire first. */
+const DRIVER_TIMEOUT_MARGIN_MS = 1000;
 
 export function driverErrorCode(error: unknown): string | null {
-  if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') return error.code;
+  if (error && typeof error === 'object') {
+    if ('code' in error && typeof error.code === 'string') return error.code;
+    if ('errno' in error && typeof error.errno === 'number') return TIMEOUT_ERRNOS.get(error.errno) ?? `ERRNO_${error.errno}`;
+  }
   return null;
 }
 
@@ -109,6 +119,7 @@ export function createDb(config: Config, stats = new SqlStats()): Db {
   // Without a listener a lost idle connection would be an uncaught 'error'.
   pool.on('error' as 'connection', () => {});
 
+  const driverTimeoutMs = limits.statementTimeoutMs + DRIVER_TIMEOUT_MARGIN_MS;
   const boundedPool = {
     getConnection(callback: (error: unknown, connection: PoolConnection) => void) {
       let settled = false;
@@ -123,6 +134,7 @@ export function createDb(config: Config, stats = new SqlStats()): Db {
         }
         settled = true;
         clearTimeout(timer);
+        if (connection) withDriverTimeout(connection, driverTimeoutMs);
         callback(error, connection);
       });
     },
@@ -164,6 +176,30 @@ export function createDb(config: Config, stats = new SqlStats()): Db {
   };
 }
 
+const withTimeout = new WeakSet<PoolConnection>();
+
+/**
+ * Gives every `query` on this connection a driver-side timeout (Kysely calls
+ * query(sql, parameters, callback)). mysql2 keeps the connection after such a
+ * timeout with the statement possibly still running, so it is destroyed
+ * instead: the pool replaces it.
+ */
+function withDriverTimeout(connection: PoolConnection, timeoutMs: number): void {
+  if (withTimeout.has(connection)) return;
+  withTimeout.add(connection);
+  type Query = (this: PoolConnection, ...args: unknown[]) => unknown;
+  const query = connection.query as unknown as Query;
+  const bounded: Query = function (...args) {
+    const [sql, values, callback] = args;
+    if (typeof sql !== 'string' || typeof callback !== 'function') return query.apply(this, args);
+    return query.call(this, { sql, timeout: timeoutMs }, values, (error: unknown, ...rest: unknown[]) => {
+      if (driverErrorCode(error) === 'PROTOCOL_SEQUENCE_TIMEOUT') connection.destroy();
+      (callback as (...a: unknown[]) => void)(error, ...rest);
+    });
+  };
+  (connection as unknown as { query: Query }).query = bounded;
+}
+
 /** Delegates to MysqlDialect, wrapping each connection to count and map errors. */
 class InstrumentedDialect implements Dialect {
   constructor(
@@ -194,6 +230,8 @@ class InstrumentedDriver implements Driver {
     return this.inner.init();
   }
   async acquireConnection(): Promise<DatabaseConnection> {
+    // A request past its time limit has already been answered: its leftovers get no connection.
+    if (this.stats.currentScope()?.timedOut) throw new TimeoutError();
     let connection: DatabaseConnection;
     try {
       connection = await this.inner.acquireConnection();
