@@ -9,8 +9,14 @@ import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import { createDb, type Db } from './db/pool.ts';
 import type { RequestScope } from './db/stats.ts';
+import { isAppError } from './errors.ts';
+import { withBodyCap } from './http/body.ts';
 import { createLoaders } from './loaders.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { useQueryLimits } from './plugins/limits.ts';
+import { logRequest, logStatements, onRequestDone, useRequestFacts } from './plugins/logging.ts';
+import { createMetrics } from './plugins/metrics.ts';
+import { useRequestTimeout } from './plugins/timeout.ts';
 import { resolvers, typeDefs } from './schema.ts';
 import type { Services } from './services.ts';
 
@@ -41,6 +47,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const db = createDb(config);
   const services: Services = { db };
   const loaderOptions = { maxBatchSize: config.maxBatchSize, onBatch: options.onLoaderBatch };
+  const metrics = createMetrics(db);
+  const stopStatementLog = logStatements(log, db.stats);
 
   const yoga = createYoga<ServerContext, AppContext>({
     schema: createSchema<AppContext>({ typeDefs, resolvers }),
@@ -49,10 +57,25 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     graphiql: { title: 'Shop GraphQL gateway' },
     healthCheckEndpoint: null as unknown as string,
     logging: false,
+    // The body cap lives in the node:http front (src/http/body.ts); batching stays off.
+    maxRequestBodySize: false,
+    batching: false,
+    plugins: [
+      useQueryLimits(config.limits),
+      useRequestTimeout({ timeoutMs: config.limits.requestTimeoutMs, stats: db.stats }),
+      useRequestFacts(db.stats),
+    ],
     maskedErrors: {
       maskError(error, message): Error {
-        if (isOriginalGraphQLError(error)) return error;
         const requestId = db.stats.currentScope()?.requestId;
+        if (isOriginalGraphQLError(error)) {
+          // Client-visible but worth an operator's look: keep the driver's cause in the log.
+          const original = unwrap(error);
+          if (isAppError(original) && (original.code === 'SERVICE_UNAVAILABLE' || original.code === 'TIMEOUT')) {
+            log.warn({ code: original.code, cause: original.cause, requestId }, original.message);
+          }
+          return error;
+        }
         log.error({ err: unwrap(error), requestId }, 'unexpected error');
         const masked = yogaMaskError(error, message, false) as GraphQLError;
         return new GraphQLError(masked.message, {
@@ -87,12 +110,20 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', requestId);
-    const path = (req.url ?? '/').split('?', 1)[0];
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    const scope: RequestScope = { requestId, statements: 0, sqlMs: 0, startedAt: performance.now() };
+    onRequestDone(req, res, scope, path, (record) => {
+      logRequest(log, record);
+      metrics.observe(record);
+    });
     if (path === '/health') return sendJson(res, 200, { status: 'ok' });
     if (path === '/ready') return void ready(res);
-    const scope: RequestScope = { requestId, statements: 0, sqlMs: 0 };
+    if (path === '/metrics') return void metrics.respond(res).catch(() => res.destroy());
+    const refused = () => void (scope.errorCodes = ['QUERY_TOO_COMPLEX']);
     db.stats.runInScope(scope, () => {
-      void yoga.requestListener(req, res);
+      withBodyCap(req, res, { maxBytes: config.limits.maxBodyBytes, requestId, onRefused: refused }, () => {
+        void yoga.requestListener(req, res);
+      });
     });
   }
 
@@ -104,6 +135,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     handle,
     async close() {
       await yoga.dispose?.();
+      stopStatementLog();
+      metrics.close();
       await db.destroy();
     },
   };
