@@ -95,7 +95,7 @@ describe('query limits', () => {
       const res = await withoutSql(() => server.gql(HUNDRED_CUBED, variables));
       expect(res.body.data ?? null).toBeNull();
       expect(res.body.errors).toHaveLength(1);
-      expect(res.body.errors![0]!.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost', max: 50000 });
+      expect(res.body.errors![0]!.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost', max: 100_000 });
       expect(res.body.errors![0]!.extensions!.value).toBeGreaterThan(1_000_000);
     }
     await expectStillServing();
@@ -115,7 +115,8 @@ describe('query limits', () => {
   it('lets the Dashboard query through within the default cost budget', async () => {
     const schema = buildSchema(typeDefs);
     const { cost } = estimateCost(schema, parse(DASHBOARD), 'Dashboard', {});
-    expect(cost).toBeLessThan(50000);
+    // users 1 + 50 users + 50 order pages + 250 orders + 2,500 items (10 a order) + 2,500 products
+    expect(cost).toBe(1 + 50 + 50 + 250 + 2500 + 2500);
     const res = await server.gql(DASHBOARD);
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data.users.nodes).toHaveLength(3);
@@ -125,14 +126,18 @@ describe('query limits', () => {
   it('estimates cost from literals, variables, variable defaults and schema defaults', () => {
     const schema = buildSchema(typeDefs);
     const cost = (query: string, variables: Record<string, unknown> = {}) => estimateCost(schema, parse(query), undefined, variables).cost;
-    // users (1) + nodes (1) + id per node.
-    expect(cost('{ users(first: 7) { nodes { id } } }')).toBe(1 + 1 + 7);
-    expect(cost('{ users { nodes { id } } }')).toBe(1 + 1 + 20);
-    expect(cost('query($n: Int) { users(first: $n) { nodes { id } } }', { n: 3 })).toBe(1 + 1 + 3);
-    expect(cost('query($n: Int = 4) { users(first: $n) { nodes { id } } }')).toBe(1 + 1 + 4);
+    // The connection object (1) and `first` users in its nodes; scalars are free.
+    expect(cost('{ users(first: 7) { nodes { id } } }')).toBe(1 + 7);
+    expect(cost('{ users { nodes { id } } }')).toBe(1 + 20);
+    expect(cost('query($n: Int) { users(first: $n) { nodes { id } } }', { n: 3 })).toBe(1 + 3);
+    expect(cost('query($n: Int = 4) { users(first: $n) { nodes { id } } }')).toBe(1 + 4);
     // Out-of-range first is refused by the resolver anyway: counted as 100.
-    expect(cost('{ users(first: 5000) { nodes { id } } }')).toBe(1 + 1 + 100);
-    expect(cost('{ users(first: 2) { ...C } } fragment C on UserConnection { nodes { id } }')).toBe(1 + 1 + 2);
+    expect(cost('{ users(first: 5000) { nodes { id } } }')).toBe(1 + 100);
+    expect(cost('{ users(first: 2) { ...C } } fragment C on UserConnection { nodes { id } }')).toBe(1 + 2);
+    // edges and nodes both hold the page; pageInfo is one object per connection.
+    expect(cost('{ users(first: 2) { edges { node { id } } pageInfo { hasNextPage } } }')).toBe(1 + 2 + 2 + 1);
+    // Two levels of 100: 1 + 100 users + 100 order pages + 10,000 orders.
+    expect(cost('{ users(first: 100) { nodes { orders(first: 100) { nodes { id } } } } }')).toBe(1 + 100 + 100 + 10_000);
   });
 
   it('refuses a document over the token limit as QUERY_TOO_COMPLEX naming tokens', async () => {

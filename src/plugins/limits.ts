@@ -4,8 +4,8 @@
 //   - tokens:  parse() stops early (graphql's maxTokens), onParse;
 //   - depth and aliases: document-only, onValidate, before graphql's own
 //     validation (whose overlapping-fields rule is quadratic in aliases);
-//   - cost: an estimate of field resolutions where a paginated field
-//     multiplies its subtree by its `first`; `first` may come from variables,
+//   - cost: an estimate of the objects the response would hold, where a
+//     paginated list counts its `first` rows; `first` may come from variables,
 //     so it is checked in onExecute/onSubscribe, after validation, where the
 //     variables of this request are known. (Yoga's validation cache stores
 //     results per document, so a variable-dependent verdict cannot live there.)
@@ -207,13 +207,14 @@ export function measureShape(document: DocumentNode): { depth: number; aliases: 
 }
 
 /**
- * Estimated field resolutions of the operation that will run. A field
- * resolves once per parent object; a list field multiplies the resolutions
- * below it by its length: the `first` of the connection it belongs to for a
- * connection's `nodes`/`edges`, else UNPAGED_LIST_SIZE. `first` comes from a
- * literal, a variable (or its default) or the argument's schema default, and
- * is clamped to 0..100 (the resolvers refuse anything else). Unknown fields
- * count as nothing: validation has already refused them.
+ * Estimated objects (rows, connections, nested objects) the operation's
+ * response would hold; scalar fields are free, the token limit bounds them.
+ * A field of object type yields one object per parent object; a list field
+ * yields as many as its length: the `first` of the connection it belongs to
+ * for a connection's `nodes`/`edges`, else UNPAGED_LIST_SIZE. `first` comes
+ * from a literal, a variable (or its default) or the argument's schema
+ * default, and is clamped to 0..100 (the resolvers refuse anything else).
+ * Unknown fields count as nothing: validation has already refused them.
  */
 export function estimateCost(
   schema: GraphQLSchema,
@@ -250,7 +251,7 @@ export function estimateCost(
       return null;
     };
 
-    /** Resolutions below `selectionSet` per one resolution of its parent. */
+    /** Objects below `selectionSet` per one parent object. */
     const unitCost = (selectionSet: SelectionSetNode, parentType: GraphQLCompositeType, pageSize: number | null): number => {
       let total = 0;
       for (const selection of selectionSet.selections) {
@@ -259,9 +260,7 @@ export function estimateCost(
           if (name.startsWith('__')) continue;
           if (!isObjectType(parentType) && !isInterfaceType(parentType)) continue;
           const field = parentType.getFields()[name];
-          if (!field) continue;
-          total += 1;
-          if (!selection.selectionSet) continue;
+          if (!field || !selection.selectionSet) continue;
           const listSize = isListType(getNullableType(field.type)) ? (pageSize ?? UNPAGED_LIST_SIZE) : 1;
           const firstArg = field.args.find((arg) => arg.name === 'first');
           let childPageSize: number | null = null;
@@ -271,7 +270,7 @@ export function estimateCost(
             childPageSize = Math.min(MAX_PAGE_SIZE, Math.max(0, Math.trunc(given ?? fallback)));
           }
           const childType = getNamedType(field.type) as GraphQLCompositeType;
-          total += listSize * unitCost(selection.selectionSet, childType, childPageSize);
+          total += listSize * (1 + unitCost(selection.selectionSet, childType, childPageSize));
         } else if (selection.kind === Kind.INLINE_FRAGMENT) {
           const condition = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parentType;
           total += unitCost(selection.selectionSet, (condition ?? parentType) as GraphQLCompositeType, pageSize);
