@@ -1,16 +1,19 @@
 // A real TCP proxy on 127.0.0.1 (port 0) for fault injection: the gateway
-// talks to MariaDB through it, and a test can cut it (every open socket is
-// destroyed and new ones are dropped at once) and restore it, without
-// restarting the gateway or mocking the driver.
-import { createServer, connect, type Server, type Socket } from 'node:net';
+// talks to MariaDB through it, and a test can
+//   - cut it: every open connection is destroyed, new ones are closed at once
+//     (the database is down);
+//   - stall it: connections stay open but no byte gets through (a network
+//     that silently drops traffic), until resume() delivers what was held;
+// and restore it, without restarting the gateway or mocking the driver.
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
 export interface TcpProxy {
   readonly port: number;
-  /** Destroys every proxied connection; new ones are closed as soon as they arrive. */
   cut(): void;
-  /** Forwards new connections again. */
   restore(): void;
+  stall(): void;
+  resume(): void;
   /** Connections currently forwarded. */
   readonly open: number;
   close(): Promise<void>;
@@ -19,6 +22,16 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
   let up = true;
+  let stalled = false;
+  let held: [Socket, Buffer][] = [];
+
+  const forward = (from: Socket, to: Socket) => {
+    from.on('data', (chunk: Buffer) => {
+      if (stalled) held.push([to, chunk]);
+      else to.write(chunk);
+    });
+  };
+
   const server: Server = createServer((client) => {
     if (!up) {
       client.destroy();
@@ -34,13 +47,15 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    forward(client, upstream);
+    forward(upstream, client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
+
   const cut = () => {
     up = false;
+    held = [];
     for (const [client, upstream] of pairs) {
       client.destroy();
       upstream.destroy();
@@ -52,6 +67,14 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     cut,
     restore() {
       up = true;
+    },
+    stall() {
+      stalled = true;
+    },
+    resume() {
+      stalled = false;
+      for (const [to, chunk] of held) if (!to.destroyed) to.write(chunk);
+      held = [];
     },
     get open() {
       return pairs.size;
