@@ -62,13 +62,17 @@ describe('request ids', () => {
       ['/metrics', {}],
       ['/nowhere', {}],
     ];
+    const collectErrors = async (res: Response) => {
+      const text = await res.text();
+      if (text.includes('"errors"')) seenErrors.push(...(JSON.parse(text) as { errors: unknown[] }).errors);
+    };
     for (const [path, init] of requests) {
       const given = await fetch(`${server.url}${path}`, { ...init, headers: { ...(init.headers as object), 'x-request-id': 'trace-me-42' } });
       expect(given.headers.get('x-request-id'), path).toBe('trace-me-42');
-      await given.arrayBuffer();
+      await collectErrors(given);
       const generated = await fetch(`${server.url}${path}`, init);
       expect(generated.headers.get('x-request-id'), path).toMatch(/^[0-9a-f-]{36}$/);
-      await generated.arrayBuffer();
+      await collectErrors(generated);
     }
     expect((await fetch(`${server.url}/nowhere`)).status).toBe(404);
   });

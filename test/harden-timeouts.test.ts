@@ -81,6 +81,29 @@ describe('time limits', () => {
     await expectPoolFullyUsable(s);
   });
 
+  it("gives a timed-out request's remaining work no new connection: its next level of statements never runs", async () => {
+    server = await startTestServer(configWith(base, { limits: { requestTimeoutMs: 400, statementTimeoutMs: 3000 } }));
+    const s = server;
+    const ran: string[] = [];
+    const off = s.app.db.stats.onStatement((event) => ran.push(event.sql));
+    try {
+      await locker.query('LOCK TABLES orders WRITE');
+      // users (runs), then the orders of those users (held by the lock), then their items (must never run).
+      const res = await s.gql('{ users(first: 2) { nodes { orders(first: 2) { nodes { items { quantity } } } } } }');
+      expect(res.body.errors![0]!.extensions?.code).toBe('TIMEOUT');
+      await locker.query('UNLOCK TABLES');
+      // The held orders statement now finishes; give its continuation (the items batch) time to try.
+      for (let i = 0; i < 100 && !ran.some((sql) => /from `orders`/.test(sql)); i++) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(ran.some((sql) => /from `users`/.test(sql))).toBe(true);
+      expect(ran.some((sql) => /from `orders`/.test(sql))).toBe(true);
+      expect(ran.some((sql) => /order_items/.test(sql))).toBe(false);
+    } finally {
+      off();
+    }
+    await expectPoolFullyUsable(s);
+  });
+
   it('bounds the wait for a pool connection: with every connection held, a request answers SERVICE_UNAVAILABLE after POOL_WAIT_MS', async () => {
     server = await startTestServer(configWith(base, { limits: { poolWaitMs: 300, statementTimeoutMs: 5000 } }));
     const s = server;

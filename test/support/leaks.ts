@@ -4,7 +4,8 @@ const LEAKS: readonly [string, RegExp][] = [
   ['SQL text', /\bselect\b[\s\S]{0,500}\bfrom\b|\binsert\s+into\b|\bupdate\s+\S+\s+set\b|\bdelete\s+from\b/i],
   ['driver error code', /\bER_[A-Z0-9_]+/],
   ['driver or library name', /\b(mysql2?|mariadb|kysely)\b/i],
-  ['stack line', /(^|\\n|\n)\s*at [^\n]*:\d+:\d+/],
+  // Inside JSON a stack line follows a quote or an escaped newline.
+  ['stack line', /(^|\\n|\n|")\s*at [^\n"]*:\d+:\d+/],
   ['source path', /\.(ts|js|mjs|cjs):\d+|node_modules/],
 ];
 
