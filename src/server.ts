@@ -61,9 +61,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     maxRequestBodySize: false,
     batching: false,
     plugins: [
+      // Facts first, so a request refused by a limit is still logged under its operation name.
+      useRequestFacts(db.stats),
       useQueryLimits(config.limits),
       useRequestTimeout({ timeoutMs: config.limits.requestTimeoutMs, stats: db.stats }),
-      useRequestFacts(db.stats),
     ],
     maskedErrors: {
       maskError(error, message): Error {
@@ -72,7 +73,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
           // Client-visible but worth an operator's look: keep the driver's cause in the log.
           const original = unwrap(error);
           if (isAppError(original) && (original.code === 'SERVICE_UNAVAILABLE' || original.code === 'TIMEOUT')) {
-            log.warn({ code: original.code, cause: original.cause, requestId }, original.message);
+            log.warn({ code: original.code, err: original.cause, requestId }, original.message);
           }
           return error;
         }
