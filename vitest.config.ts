@@ -12,6 +12,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Checks, after each file, that no error response leaked SQL, driver text or stacks.
+    setupFiles: ['test/support/setup.ts'],
     // Each file gets its own database (test/support/db.ts), so files may run in parallel.
     fileParallelism: true,
     maxWorkers: 2,

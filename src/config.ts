@@ -158,7 +158,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxDepth: int(env, 'MAX_QUERY_DEPTH', 10, 1, 1000),
       maxAliases: int(env, 'MAX_QUERY_ALIASES', 30, 1, 10000),
       maxTokens: int(env, 'MAX_QUERY_TOKENS', 2000, 10, 1_000_000),
-      maxCost: int(env, 'MAX_QUERY_COST', 50000, 1, 1_000_000_000),
+      maxCost: int(env, 'MAX_QUERY_COST', 100_000, 1, 1_000_000_000),
       maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
       maxBatchOperations: int(env, 'MAX_BATCH_OPERATIONS', 10, 1, 1000),
       statementTimeoutMs: int(env, 'STATEMENT_TIMEOUT_MS', 5000, 10, 3_600_000),

@@ -26,6 +26,11 @@ export class NotFoundError extends AppError {
   }
 }
 
+/** The one wording of "no such row", shared by the resolvers and compiled queries. */
+export function notFoundMessage(entity: 'user' | 'order' | 'product', id: string): string {
+  return `No ${entity} with id "${id}"`;
+}
+
 export class BadUserInputError extends AppError {
   readonly code = 'BAD_USER_INPUT' as const;
   /** `field` names the argument or input field at fault, e.g. "input.email". */

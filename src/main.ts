@@ -1,8 +1,7 @@
 // Wires the app to a port: validates the environment, waits for the database
 // (applying migrations unless MIGRATE_ON_START=false), listens, and shuts down
 // gracefully on SIGTERM/SIGINT.
-import { createServer } from 'node:http';
-import type { Socket } from 'node:net';
+import { createServer, type ServerResponse } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { waitForDatabase } from './db/startup.ts';
 import { createLogger } from './logger.ts';
@@ -20,15 +19,42 @@ try {
 }
 
 const log = createLogger(config.logLevel);
+
+// Registered before waiting for the database, so a stop during start-up is clean too.
+let stopping = false;
+let stop: ((signal: string) => Promise<void>) | undefined;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    if (stop) return void stop(signal);
+    log.info({ signal }, 'stopped before serving');
+    process.exit(0);
+  });
+}
+
 await waitForDatabase(config, log, { migrate: config.migrateOnStart });
 
 const app = createApp(config, { logger: log });
 const server = createServer(app.handle);
 server.keepAliveTimeout = 65_000;
-const sockets = new Set<Socket>();
-server.on('connection', (socket) => {
-  sockets.add(socket);
-  socket.on('close', () => sockets.delete(socket));
+// A client that takes longer than a whole request may take to send its request is cut off.
+server.requestTimeout = config.limits.requestTimeoutMs;
+
+// Responses in flight: on shutdown, those not yet started close their connection when done.
+const inFlight = new Set<ServerResponse>();
+server.prependListener('request', (_req, res) => {
+  inFlight.add(res);
+  if (stopping) res.setHeader('connection', 'close');
+  res.once('close', () => {
+    inFlight.delete(res);
+    if (stopping) server.closeIdleConnections();
+  });
+});
+
+server.on('error', (error: NodeJS.ErrnoException) => {
+  log.fatal({ code: error.code }, `cannot listen on ${config.host}:${config.port}: ${error.message}`);
+  process.exit(1);
 });
 
 server.listen(config.port, config.host, () => {
@@ -37,22 +63,26 @@ server.listen(config.port, config.host, () => {
   log.info({ port, host: config.host }, `listening on http://${config.host}:${port}/graphql`);
 });
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  log.info({ signal, graceMs: config.limits.shutdownGraceMs }, 'shutting down: no new connections, finishing in-flight requests');
+stop = async (signal: string) => {
+  const graceMs = config.limits.shutdownGraceMs;
+  log.info({ signal, graceMs, inFlight: inFlight.size }, 'shutting down: no new connections, finishing in-flight requests');
+  for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
-  const deadline = new Promise<'deadline'>((resolve) => setTimeout(() => resolve('deadline'), config.limits.shutdownGraceMs).unref());
-  const outcome = await Promise.race([closed.then(() => 'drained' as const), deadline]);
-  if (outcome === 'deadline') {
-    log.warn({ open: sockets.size }, 'grace period over; closing remaining connections');
-    for (const socket of sockets) socket.destroy();
+  const deadline = new Promise<'deadline'>((resolve) => setTimeout(() => resolve('deadline'), graceMs).unref());
+  if ((await Promise.race([closed.then(() => 'drained' as const), deadline])) === 'deadline') {
+    log.warn({ inFlight: inFlight.size }, 'grace period over; closing remaining connections');
+    server.closeAllConnections();
   }
-  await app.close().catch((error: unknown) => log.error({ err: error }, 'error while closing the pool'));
+  const poolClosed = app.close().then(
+    () => true,
+    (error: unknown) => {
+      log.error({ err: error }, 'error while closing the pool');
+      return true;
+    },
+  );
+  const poolDeadline = new Promise<false>((resolve) => setTimeout(() => resolve(false), 5000).unref());
+  if (!(await Promise.race([poolClosed, poolDeadline]))) log.warn('the pool did not close within 5 s');
   log.info('stopped');
   process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+};

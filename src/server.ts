@@ -9,12 +9,18 @@ import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import { createDb, type Db } from './db/pool.ts';
 import type { RequestScope } from './db/stats.ts';
-import { answerCompiled, answerWithYoga, fastPathMediaType, parseParams, readBody } from './http/graphql-fast-path.ts';
 import { useResponseCacheInvalidation } from './cache/invalidation-plugin.ts';
 import { ResponseCache } from './cache/response-cache.ts';
+import { isAppError, TimeoutError } from './errors.ts';
+import { withBodyCap } from './http/body.ts';
+import { answerCompiled, fastPathMediaType, parseParams } from './http/graphql-fast-path.ts';
 import { createLoaders } from './loaders.ts';
 import { createCompiledExecutor } from './planner/compiled-execution.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { useQueryLimits, withinLimits } from './plugins/limits.ts';
+import { logRequest, logStatements, onRequestDone, useRequestFacts } from './plugins/logging.ts';
+import { createMetrics } from './plugins/metrics.ts';
+import { useRequestTimeout } from './plugins/timeout.ts';
 import { resolvers, typeDefs } from './schema.ts';
 import type { Services } from './services.ts';
 
@@ -47,6 +53,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const db = createDb(config);
   const services: Services = { db };
   const loaderOptions = { maxBatchSize: config.maxBatchSize, onBatch: options.onLoaderBatch };
+  const metrics = createMetrics(db);
+  const stopStatementLog = logStatements(log, db.stats);
 
   const schema = createSchema<AppContext>({ typeDefs, resolvers });
   const cache = config.responseCache && config.compiledQueries
@@ -57,21 +65,44 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       })
     : null;
   const compiled = config.compiledQueries
-    ? createCompiledExecutor(schema, db.kysely, { maxObjects: config.compiledMaxObjects, cache, preparedStatements: config.preparedStatements })
+    ? createCompiledExecutor(schema, db.kysely, {
+        maxObjects: config.compiledMaxObjects,
+        cache,
+        preparedStatements: config.preparedStatements,
+        maxTokens: config.limits.maxTokens,
+        // Over any limit: decline, so the ordinary path answers QUERY_TOO_COMPLEX.
+        admits: (document, variables, operationName) => withinLimits(schema, document, variables, operationName, config.limits),
+      })
     : null;
 
   const yoga = createYoga<ServerContext, AppContext>({
     schema,
-    plugins: cache ? [useResponseCacheInvalidation((entities) => cache.invalidate(entities))] : [],
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: { title: 'Shop GraphQL gateway' },
     healthCheckEndpoint: null as unknown as string,
     logging: false,
+    // The body cap lives in the node:http front (src/http/body.ts); batching stays off.
+    maxRequestBodySize: false,
+    batching: false,
+    plugins: [
+      // Facts first, so a request refused by a limit is still logged under its operation name.
+      useRequestFacts(db.stats),
+      useQueryLimits(config.limits),
+      useRequestTimeout({ timeoutMs: config.limits.requestTimeoutMs, stats: db.stats }),
+      ...(cache ? [useResponseCacheInvalidation((entities) => cache.invalidate(entities))] : []),
+    ],
     maskedErrors: {
       maskError(error, message): Error {
-        if (isOriginalGraphQLError(error)) return error;
         const requestId = db.stats.currentScope()?.requestId;
+        if (isOriginalGraphQLError(error)) {
+          // Client-visible but worth an operator's look: keep the driver's cause in the log.
+          const original = unwrap(error);
+          if (isAppError(original) && (original.code === 'SERVICE_UNAVAILABLE' || original.code === 'TIMEOUT')) {
+            log.warn({ code: original.code, err: original.cause, requestId }, original.message);
+          }
+          return error;
+        }
         log.error({ err: unwrap(error), requestId }, 'unexpected error');
         const masked = yogaMaskError(error, message, false) as GraphQLError;
         return new GraphQLError(masked.message, {
@@ -106,37 +137,51 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('x-request-id', requestId);
-    const path = (req.url ?? '/').split('?', 1)[0];
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    const scope: RequestScope = { requestId, statements: 0, sqlMs: 0, startedAt: performance.now() };
+    onRequestDone(req, res, scope, path, (record) => {
+      logRequest(log, record);
+      metrics.observe(record);
+    });
     if (path === '/health') return sendJson(res, 200, { status: 'ok' });
     if (path === '/ready') return void ready(res);
-    const scope: RequestScope = { requestId, statements: 0, sqlMs: 0 };
+    if (path === '/metrics') return void metrics.respond(res).catch(() => res.destroy());
+    const refused = () => void (scope.errorCodes = ['QUERY_TOO_COMPLEX']);
     const mediaType = compiled && path === '/graphql' ? fastPathMediaType(req) : null;
     db.stats.runInScope(scope, () => {
-      if (mediaType) void fastGraphql(req, res, mediaType);
-      else void yoga.requestListener(req, res);
+      withBodyCap(req, res, { maxBytes: config.limits.maxBodyBytes, requestId, onRefused: refused }, () => {
+        if (mediaType) void fastGraphql(req, res, mediaType, scope);
+        else void yoga.requestListener(req, res);
+      });
     });
   }
 
-  async function fastGraphql(req: IncomingMessage, res: ServerResponse, mediaType: string) {
-    const read = await readBody(req, config.limits.maxBodyBytes);
-    if (!read.ok) {
-      const message = read.status === 413 ? `Request body is larger than ${config.limits.maxBodyBytes} bytes.` : 'Request body could not be read.';
-      return sendJson(res, read.status, { errors: [{ message, extensions: { code: read.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST' } }] });
-    }
-    const params = parseParams(read.body);
+  /** POST /graphql asking for JSON: compiled execution when it applies, else Yoga with the body already read. */
+  async function fastGraphql(req: IncomingMessage, res: ServerResponse, mediaType: string, scope: RequestScope) {
+    const body = (req as IncomingMessage & { body?: Buffer }).body;
+    const params = body ? parseParams(body) : null;
     try {
-      if (params && compiled && (await answerCompiled(compiled, params, mediaType, res))) return;
+      if (params && compiled) {
+        const remaining = config.limits.requestTimeoutMs - (performance.now() - (scope.startedAt ?? performance.now()));
+        const answered = await answerCompiled(compiled, params, mediaType, res, remaining);
+        if (answered === 'timeout') {
+          // As the request-timeout plugin answers on the ordinary path.
+          scope.timedOut = true;
+          scope.errorCodes = ['TIMEOUT'];
+          const error = new TimeoutError(`The request took longer than its time limit of ${config.limits.requestTimeoutMs} ms.`);
+          return sendJson(res, 200, { errors: [error.toJSON()], data: null }, mediaType);
+        }
+        if (answered) {
+          scope.operationName = answered.operationName;
+          scope.errorCodes = [...answered.errorCodes];
+          return;
+        }
+      }
     } catch (error) {
       // The ordinary path reports database failures with their paths and codes.
-      log.debug({ err: error }, 'compiled execution failed; using the resolvers');
+      log.debug({ err: error, requestId: scope.requestId }, 'compiled execution failed; using the resolvers');
     }
-    try {
-      await answerWithYoga((request) => yoga.fetch(request), req, read.body, res);
-    } catch (error) {
-      log.error({ err: error }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-      else res.destroy();
-    }
+    void yoga.requestListener(req, res);
   }
 
   return {
@@ -148,14 +193,16 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     handle,
     async close() {
       await yoga.dispose?.();
+      stopStatementLog();
+      metrics.close();
       await db.destroy();
     },
   };
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown) {
+function sendJson(res: ServerResponse, status: number, body: unknown, mediaType = 'application/json') {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { 'content-type': `${mediaType}; charset=utf-8`, 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 

@@ -50,9 +50,19 @@ const UNAVAILABLE_CODES = new Set([
 ]);
 /** MariaDB max_statement_time, MySQL max_execution_time, driver-side timeout. */
 const TIMEOUT_CODES = new Set(['ER_STATEMENT_TIMEOUT', 'ER_QUERY_TIMEOUT', 'PROTOCOL_SEQUENCE_TIMEOUT']);
+/** mysql2 has no name for MariaDB's 1969 (max_statement_time exceeded): its `code` is undefined. */
+const TIMEOUT_ERRNOS = new Map([
+  [1969, 'ER_STATEMENT_TIMEOUT'],
+  [3024, 'ER_QUERY_TIMEOUT'],
+]);
+/** The driver-side bound sits this far past the server-side one, which should always fire first. */
+const DRIVER_TIMEOUT_MARGIN_MS = 1000;
 
 export function driverErrorCode(error: unknown): string | null {
-  if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') return error.code;
+  if (error && typeof error === 'object') {
+    if ('code' in error && typeof error.code === 'string') return error.code;
+    if ('errno' in error && typeof error.errno === 'number') return TIMEOUT_ERRNOS.get(error.errno) ?? `ERRNO_${error.errno}`;
+  }
   return null;
 }
 
@@ -114,6 +124,7 @@ export function createDb(config: Config, stats = new SqlStats()): Db {
   // Without a listener a lost idle connection would be an uncaught 'error'.
   pool.on('error' as 'connection', () => {});
 
+  const driverTimeoutMs = limits.statementTimeoutMs + DRIVER_TIMEOUT_MARGIN_MS;
   const boundedPool = {
     getConnection(callback: (error: unknown, connection: PoolConnection) => void) {
       let settled = false;
@@ -128,7 +139,8 @@ export function createDb(config: Config, stats = new SqlStats()): Db {
         }
         settled = true;
         clearTimeout(timer);
-        callback(error, connection ? withPreparedStatements(connection) : connection);
+        if (connection) patchConnection(connection, driverTimeoutMs);
+        callback(error, connection);
       });
     },
     end(callback: (error: unknown) => void) {
@@ -171,24 +183,34 @@ export function createDb(config: Config, stats = new SqlStats()): Db {
 
 /** SQL text starting with this comment runs as a prepared statement (see below). */
 export const PREPARED = '/*prepared*/ ';
-const PATCHED = Symbol('preparedStatements');
+const patchedConnections = new WeakSet<PoolConnection>();
 
 /**
- * Kysely's MySQL driver always uses the text protocol (`query`). Statements
- * whose text is stable per query shape (compiled queries) gain from the
- * binary protocol: mysql2 prepares each text once per connection and the
- * server skips parsing it again. So this connection sends text marked with
- * PREPARED through `execute`, and everything else as before.
+ * Two changes to how Kysely's MySQL driver sends statements, which always
+ * calls query(sql, parameters, callback) on the mysql2 connection:
+ * - a driver-side timeout on every statement. mysql2 keeps the connection
+ *   after such a timeout with the statement possibly still running, so it is
+ *   destroyed instead: the pool replaces it.
+ * - text starting with PREPARED goes through `execute` (binary protocol):
+ *   compiled queries have stable text per query shape, so mysql2 prepares each
+ *   once per connection and the server skips parsing it again.
  */
-function withPreparedStatements(connection: PoolConnection): PoolConnection {
-  const patched = connection as PoolConnection & { [PATCHED]?: true };
-  if (patched[PATCHED]) return connection;
-  const query = connection.query.bind(connection) as (...args: unknown[]) => unknown;
-  const execute = connection.execute.bind(connection) as (...args: unknown[]) => unknown;
-  (connection as { query: unknown }).query = (sql: unknown, ...rest: unknown[]) =>
-    typeof sql === 'string' && sql.startsWith(PREPARED) ? execute(sql, ...rest) : query(sql, ...rest);
-  patched[PATCHED] = true;
-  return connection;
+function patchConnection(connection: PoolConnection, timeoutMs: number): void {
+  if (patchedConnections.has(connection)) return;
+  patchedConnections.add(connection);
+  type Send = (this: PoolConnection, ...args: unknown[]) => unknown;
+  const query = connection.query as unknown as Send;
+  const execute = connection.execute as unknown as Send;
+  const bounded: Send = function (...args) {
+    const [sql, values, callback] = args;
+    if (typeof sql !== 'string' || typeof callback !== 'function') return query.apply(this, args);
+    const send = sql.startsWith(PREPARED) ? execute : query;
+    return send.call(this, { sql, timeout: timeoutMs }, values, (error: unknown, ...rest: unknown[]) => {
+      if (driverErrorCode(error) === 'PROTOCOL_SEQUENCE_TIMEOUT') connection.destroy();
+      (callback as (...a: unknown[]) => void)(error, ...rest);
+    });
+  };
+  (connection as unknown as { query: Send }).query = bounded;
 }
 
 /** Delegates to MysqlDialect, wrapping each connection to count and map errors. */
@@ -221,6 +243,8 @@ class InstrumentedDriver implements Driver {
     return this.inner.init();
   }
   async acquireConnection(): Promise<DatabaseConnection> {
+    // A request past its time limit has already been answered: its leftovers get no connection.
+    if (this.stats.currentScope()?.timedOut) throw new TimeoutError();
     let connection: DatabaseConnection;
     try {
       connection = await this.inner.acquireConnection();

@@ -16,6 +16,13 @@ export interface RequestScope {
   readonly requestId: string;
   statements: number;
   sqlMs: number;
+  /** performance.now() when the request arrived; the request time limit counts from here. */
+  readonly startedAt?: number;
+  /** Set once the request ran past its time limit: it gets no new pool connection. */
+  timedOut?: boolean;
+  /** Facts for the request log line and metrics (src/plugins/logging.ts). */
+  operationName?: string;
+  errorCodes?: string[];
 }
 
 export type StatementListener = (event: StatementEvent, scope: RequestScope | undefined) => void;

@@ -1,7 +1,7 @@
 // Thin resolvers for Order and OrderItem: validate arguments, ask loaders or
 // repositories.
 import { buildConnection, checkFirst, decodeCursor, toPage } from '../connections.ts';
-import { NotFoundError } from '../errors.ts';
+import { NotFoundError, notFoundMessage } from '../errors.ts';
 import type { Resolvers } from '../generated/graphql.ts';
 import { multiplyMoney } from '../money.ts';
 import { parseId } from '../scalars.ts';
@@ -12,7 +12,7 @@ export const orderResolvers: Resolvers = {
     async order(_parent, args, { loaders }) {
       const id = parseId(args.id);
       const order = await loaders.orderById.load(id);
-      if (!order) throw new NotFoundError(`No order with id "${id}"`);
+      if (!order) throw new NotFoundError(notFoundMessage('order', id));
       return order;
     },
     async orders(_parent, args, { db, loaders }) {

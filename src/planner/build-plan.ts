@@ -4,6 +4,7 @@
 // never a failure: the request then runs through the ordinary executor, which
 // produces exactly the errors the resolvers would.
 import {
+  getLocation,
   getOperationAST,
   isObjectType,
   Kind,
@@ -60,7 +61,7 @@ export function buildPlan(
       roots.push(root);
       estimatedObjects += rootCost(root);
     }
-    return { roots, estimatedObjects };
+    return { operationName: operation.name?.value ?? null, roots, estimatedObjects };
   } catch (error) {
     if (error instanceof NotCompilable) return null;
     // An argument the resolvers would refuse (bad id, first out of range, ...).
@@ -89,7 +90,8 @@ function planRoot(ctx: Ctx, queryType: GraphQLObjectType, key: string, nodes: re
     case 'order':
     case 'product': {
       const typeName = name === 'user' ? 'User' : name === 'order' ? 'Order' : 'Product';
-      return { key, kind: 'single', entity: name, id: parseId(values.id), object: planObject(ctx, typeName, nodes) };
+      const location = node.loc ? getLocation(node.loc.source, node.loc.start) : null;
+      return { key, kind: 'single', entity: name, id: parseId(values.id), object: planObject(ctx, typeName, nodes), location };
     }
     case 'users':
       return { key, kind: 'connection', connection: planConnection(ctx, 'user', values, nodes, false) };

@@ -9,6 +9,8 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { compileJsonQuery } from '../db/json-query.ts';
 import { PREPARED } from '../db/pool.ts';
+import { isAppError, notFoundMessage, type AppError } from '../errors.ts';
+import type { OperationPlan } from './plan.ts';
 import { ResponseCache } from '../cache/response-cache.ts';
 import { buildPlan, entitiesOf } from './build-plan.ts';
 
@@ -23,16 +25,27 @@ export interface CompiledExecutorOptions {
   /** Largest response (in objects) compiled into one statement; bigger ones use loaders. */
   maxObjects: number;
   /** Refuses a document the limits forbid, so the ordinary path reports the error. */
-  admits?: (document: DocumentNode, variables: Record<string, unknown>) => boolean;
+  admits?: (document: DocumentNode, variables: Record<string, unknown>, operationName: string | undefined) => boolean;
+  /** graphql's parse() token limit, as the ordinary path applies it. */
+  maxTokens: number;
   /** Send compiled statements as prepared statements (binary protocol). */
   preparedStatements?: boolean;
   /** Optional cache of whole responses (RESPONSE_CACHE=true). */
   cache?: ResponseCache | null;
 }
 
+export interface CompiledAnswer {
+  /** The full response body. */
+  readonly body: string;
+  /** Error codes in the body, for the request log and metrics. */
+  readonly errorCodes?: readonly string[];
+  /** The operation's name, or "anonymous", for the request log and metrics. */
+  readonly operationName: string;
+}
+
 export interface CompiledExecutor {
-  /** The full response body, or null when this request must take the ordinary path. */
-  tryExecute(params: GraphQLParams): Promise<string | null>;
+  /** The answer, or null when this request must take the ordinary path. */
+  tryExecute(params: GraphQLParams): Promise<CompiledAnswer | null>;
 }
 
 const CACHE_SIZE = 1000;
@@ -46,7 +59,7 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: Kysely<Databas
     let doc = documents.get(query);
     if (doc !== undefined) return doc;
     try {
-      const parsed = parse(query, { noLocation: true, maxTokens: 5000 });
+      const parsed = parse(query, { maxTokens: options.maxTokens });
       doc = validate(schema, parsed).length === 0 ? parsed : null;
     } catch {
       doc = null;
@@ -65,31 +78,69 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: Kysely<Databas
       const cache = options.cache;
       const cacheKey = cache ? ResponseCache.key(query, operationName, variables) : '';
       const cached = cache?.get(cacheKey);
-      if (cached) return cached;
+      if (cached) return { body: cached, operationName: nameOf(operationName) };
       const doc = document(query);
       if (!doc) return null;
       const vars = variables as Record<string, unknown>;
-      if (options.admits && !options.admits(doc, vars)) return null;
+      if (options.admits && !options.admits(doc, vars, operationName as string | undefined)) return null;
       const plan = buildPlan(schema, doc, operationName as string | undefined, vars);
       if (!plan || plan.roots.length === 0 || plan.estimatedObjects > options.maxObjects) return null;
       const compiled = compileJsonQuery(plan);
       const sql = options.preparedStatements ? PREPARED + compiled.sql : compiled.sql;
-      const result = await db.executeQuery<Record<string, string | null>>(CompiledQuery.raw(sql, compiled.params));
+      let result;
+      try {
+        result = await db.executeQuery<Record<string, string | null>>(CompiledQuery.raw(sql, compiled.params));
+      } catch (error) {
+        // The database is down, the pool stayed busy or the statement ran too
+        // long: answer now, as the resolvers would (each root field fails with
+        // the error), rather than run the same work again through them.
+        if (isAppError(error) && (error.code === 'TIMEOUT' || error.code === 'SERVICE_UNAVAILABLE')) {
+          return { body: failureBody(plan, error), operationName: nameOf(operationName ?? plan.operationName), errorCodes: [error.code] };
+        }
+        throw error;
+      }
       const row = result.rows[0];
       if (!row) return null;
-      let body = '{"data":{';
+      // A single row that does not exist: null with NOT_FOUND at its path, as the resolvers answer.
+      let errors = '';
+      let data = '';
       for (let i = 0; i < plan.roots.length; i++) {
-        const value = row[`r${i}`];
-        // A single row that does not exist: the resolvers report NOT_FOUND with its path.
-        if (value === null || value === undefined) return null;
-        body += `${i === 0 ? '' : ','}${JSON.stringify(plan.roots[i]!.key)}:${value}`;
+        const root = plan.roots[i]!;
+        let value = row[`r${i}`];
+        if (value === null || value === undefined) {
+          if (root.kind !== 'single') return null;
+          const error = {
+            message: notFoundMessage(root.entity, root.id),
+            ...(root.location ? { locations: [root.location] } : {}),
+            path: [root.key],
+            extensions: { code: 'NOT_FOUND' },
+          };
+          errors += `${errors ? ',' : ''}${JSON.stringify(error)}`;
+          value = 'null';
+        }
+        data += `${i === 0 ? '' : ','}${JSON.stringify(root.key)}:${value}`;
       }
+      let body = errors ? `{"errors":[${errors}],"data":{${data}` : `{"data":{${data}`;
       body += '}}';
-      if (cache) {
+      if (cache && !errors) {
         const { entities, onlyCounts } = entitiesOf(plan);
         cache.set(cacheKey, body, entities, onlyCounts);
       }
-      return body;
+      const errorCodes = errors ? plan.roots.filter((r, i) => r.kind === 'single' && row[`r${i}`] == null).map(() => 'NOT_FOUND') : [];
+      return { body, operationName: nameOf(operationName ?? plan.operationName), errorCodes };
     },
   };
+}
+
+function nameOf(operationName: unknown): string {
+  return typeof operationName === 'string' && operationName ? operationName : 'anonymous';
+}
+
+/** Every root field failed with `error`: null where nullable, else data is null. */
+function failureBody(plan: OperationPlan, error: AppError): string {
+  const failing = plan.roots.filter((root) => root.kind !== 'literal');
+  const errors = failing.map((root) => ({ message: error.message, path: [root.key], extensions: error.extensions }));
+  const nullable = failing.every((root) => root.kind === 'single');
+  const data = nullable ? Object.fromEntries(plan.roots.map((root) => [root.key, root.kind === 'literal' ? JSON.parse(root.json) : null])) : null;
+  return JSON.stringify({ errors, data });
 }

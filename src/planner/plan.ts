@@ -59,12 +59,22 @@ export interface ConnectionPlan {
 }
 
 export type RootPlan =
-  | { key: string; kind: 'single'; entity: 'user' | 'order' | 'product'; id: string; object: ObjectPlan }
+  | {
+      key: string;
+      kind: 'single';
+      entity: 'user' | 'order' | 'product';
+      id: string;
+      object: ObjectPlan;
+      /** Where the field stands in the query text, for a NOT_FOUND error. */
+      location: { line: number; column: number } | null;
+    }
   | { key: string; kind: 'connection'; connection: ConnectionPlan }
   | { key: string; kind: 'productCount'; filter: ProductFilterValues | null }
   | { key: string; kind: 'literal'; json: string };
 
 export interface OperationPlan {
+  /** The operation's name, if it has one. */
+  readonly operationName: string | null;
   readonly roots: RootPlan[];
   /** Upper bound on objects the response can hold, to keep results small. */
   readonly estimatedObjects: number;

@@ -1,6 +1,6 @@
 // Thin resolvers for Product: validate arguments, ask loaders or repositories.
 import { buildConnection, checkFirst, decodeCursor, toPage } from '../connections.ts';
-import { NotFoundError } from '../errors.ts';
+import { NotFoundError, notFoundMessage } from '../errors.ts';
 import type { Resolvers } from '../generated/graphql.ts';
 import { parseId } from '../scalars.ts';
 import { countProducts, findProductsPage } from './product.repository.ts';
@@ -10,7 +10,7 @@ export const productResolvers: Resolvers = {
     async product(_parent, args, { loaders }) {
       const id = parseId(args.id);
       const product = await loaders.productById.load(id);
-      if (!product) throw new NotFoundError(`No product with id "${id}"`);
+      if (!product) throw new NotFoundError(notFoundMessage('product', id));
       return product;
     },
     async products(_parent, args, { db, loaders }) {

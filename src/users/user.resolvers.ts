@@ -1,6 +1,6 @@
 // Thin resolvers for User: validate arguments, ask loaders or repositories.
 import { buildConnection, checkFirst, decodeCursor, toPage } from '../connections.ts';
-import { NotFoundError } from '../errors.ts';
+import { NotFoundError, notFoundMessage } from '../errors.ts';
 import type { Resolvers } from '../generated/graphql.ts';
 import { parseId } from '../scalars.ts';
 import { countUsers, findUsersPage } from './user.repository.ts';
@@ -10,7 +10,7 @@ export const userResolvers: Resolvers = {
     async user(_parent, args, { loaders }) {
       const id = parseId(args.id);
       const user = await loaders.userById.load(id);
-      if (!user) throw new NotFoundError(`No user with id "${id}"`);
+      if (!user) throw new NotFoundError(notFoundMessage('user', id));
       return user;
     },
     async users(_parent, args, { db, loaders }) {

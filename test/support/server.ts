@@ -20,7 +20,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Every error body seen by tests, checked for leaks by test/zz-error-hygiene. */
+/** Every error body seen by tests, checked for leaks after each file by test/support/setup.ts. */
 export const seenErrors: unknown[] = [];
 
 export async function startTestServer(config: Config, options: AppOptions = {}): Promise<TestServer> {

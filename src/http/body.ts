@@ -1,0 +1,121 @@
+// The request-body cap of the node:http front: a declared Content-Length over
+// the cap is refused before a byte is read, and any other body is read with a
+// running count and refused as soon as it passes the cap. The body is handed
+// on as a Buffer (req.body, which @whatwg-node/server takes as the body), so
+// Yoga's own TransformStream-based limit can stay off and a faster front can
+// parse the same Buffer itself.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export class BodyTooLargeError extends Error {
+  constructor(
+    readonly maxBytes: number,
+    /** Declared Content-Length, or the bytes read when the cap was passed. */
+    readonly bytes: number,
+  ) {
+    super(`The request body is larger than the limit of ${maxBytes} bytes.`);
+    this.name = 'BodyTooLargeError';
+  }
+}
+
+/** Content-Length as a number, or null when absent or malformed. */
+export function declaredLength(req: IncomingMessage): number | null {
+  const raw = req.headers['content-length'];
+  if (raw === undefined || !/^\d+$/.test(raw)) return null;
+  return Number(raw);
+}
+
+export function hasBody(req: IncomingMessage): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  const length = declaredLength(req);
+  return length !== null && length > 0;
+}
+
+/** Reads the whole body, stopping (and rejecting) as soon as it passes `maxBytes`. */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > maxBytes) {
+        cleanup();
+        req.pause();
+        reject(new BodyTooLargeError(maxBytes, received));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onClose = () => {
+      cleanup();
+      reject(new Error('the client closed the connection before sending the whole body'));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
+
+/**
+ * Answers 413 with a GraphQL-shaped JSON error and closes the connection, so
+ * the rest of an oversized body is never read.
+ */
+export function sendBodyTooLarge(res: ServerResponse, error: BodyTooLargeError, requestId: string): void {
+  const text = JSON.stringify({
+    errors: [
+      {
+        message: error.message,
+        extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'bodyBytes', value: error.bytes, max: error.maxBytes, requestId },
+      },
+    ],
+  });
+  res.writeHead(413, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    connection: 'close',
+  });
+  res.end(text);
+}
+
+/**
+ * Runs `next` once the body (if any) is read under the cap and set as
+ * req.body; answers 413 otherwise. `onRefused` lets the caller record it.
+ */
+export function withBodyCap(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: { maxBytes: number; requestId: string; onRefused?: () => void },
+  next: () => void,
+): void {
+  if (!hasBody(req)) return next();
+  const refuse = (error: BodyTooLargeError) => {
+    options.onRefused?.();
+    sendBodyTooLarge(res, error, options.requestId);
+  };
+  const declared = declaredLength(req);
+  if (declared !== null && declared > options.maxBytes) return refuse(new BodyTooLargeError(options.maxBytes, declared));
+  readBody(req, options.maxBytes).then(
+    (body) => {
+      (req as IncomingMessage & { body?: Buffer }).body = body;
+      next();
+    },
+    (error: unknown) => {
+      if (error instanceof BodyTooLargeError) refuse(error);
+      else res.destroy();
+    },
+  );
+}

@@ -1,0 +1,46 @@
+// The whole-request time limit. graphql-js cannot stop an execution half way,
+// so past the deadline the response is sent at once as a TIMEOUT error and the
+// request's scope is marked: whatever of it still runs gets no new pool
+// connection (db/pool.ts), and statements already sent end within the
+// per-statement limit. Work already holding a connection (a transaction) is
+// left to finish or roll back, so no connection returns to the pool mid-way.
+// Subscriptions are long-lived by design and are not bounded here.
+import type { ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { SqlStats } from '../db/stats.ts';
+import { TimeoutError } from '../errors.ts';
+
+export function useRequestTimeout(options: { timeoutMs: number; stats: SqlStats }): Plugin {
+  const { timeoutMs, stats } = options;
+  return {
+    onExecute({ executeFn, setExecuteFn }) {
+      setExecuteFn((args) => {
+        const result = executeFn(args);
+        if (!isPromiseLike(result)) return result;
+        const scope = stats.currentScope();
+        const elapsed = scope?.startedAt === undefined ? 0 : performance.now() - scope.startedAt;
+        return new Promise((resolve, reject) => {
+          const timer = setTimeout(() => {
+            if (scope) scope.timedOut = true;
+            const error = new TimeoutError(`The request took longer than its time limit of ${timeoutMs} ms.`);
+            resolve({ data: null, errors: [error] } satisfies ExecutionResult);
+          }, Math.max(0, timeoutMs - elapsed));
+          result.then(
+            (value) => {
+              clearTimeout(timer);
+              resolve(value);
+            },
+            (error: unknown) => {
+              clearTimeout(timer);
+              reject(error);
+            },
+          );
+        });
+      });
+    },
+  };
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
