@@ -4,8 +4,12 @@
 // connection (db/pool.ts), and statements already sent end within the
 // per-statement limit. Work already holding a connection (a transaction) is
 // left to finish or roll back, so no connection returns to the pool mid-way.
-// Subscriptions are long-lived by design and are not bounded here.
-import type { ExecutionResult } from 'graphql';
+// Subscriptions are long-lived by design and are not bounded here. Nor are
+// mutations: answering TIMEOUT for a transaction that then commits would
+// invite a retry that writes twice; each of their statements is bounded by
+// the statement limit and InnoDB's lock wait, and the transaction then
+// commits or rolls back, and the client is told which.
+import { getOperationAST, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { SqlStats } from '../db/stats.ts';
 import { TimeoutError } from '../errors.ts';
@@ -13,7 +17,8 @@ import { TimeoutError } from '../errors.ts';
 export function useRequestTimeout(options: { timeoutMs: number; stats: SqlStats }): Plugin {
   const { timeoutMs, stats } = options;
   return {
-    onExecute({ executeFn, setExecuteFn }) {
+    onExecute({ args: executeArgs, executeFn, setExecuteFn }) {
+      if (getOperationAST(executeArgs.document, executeArgs.operationName ?? undefined)?.operation === 'mutation') return;
       setExecuteFn((args) => {
         const result = executeFn(args);
         if (!isPromiseLike(result)) return result;
