@@ -11,6 +11,7 @@ import { createDb, type Db } from './db/pool.ts';
 import type { RequestScope } from './db/stats.ts';
 import { createLoaders } from './loaders.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { createAppPubSub } from './pubsub.ts';
 import { resolvers, typeDefs } from './schema.ts';
 import type { Services } from './services.ts';
 
@@ -39,7 +40,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function createApp(config: Config, options: AppOptions = {}): App {
   const log = options.logger ?? createLogger(config.logLevel);
   const db = createDb(config);
-  const services: Services = { db };
+  const pubsub = createAppPubSub(config, log);
+  const services: Services = { db, pubsub };
   const loaderOptions = { maxBatchSize: config.maxBatchSize, onBatch: options.onLoaderBatch };
 
   const yoga = createYoga<ServerContext, AppContext>({
@@ -104,6 +106,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     handle,
     async close() {
       await yoga.dispose?.();
+      await pubsub.close();
       await db.destroy();
     },
   };
