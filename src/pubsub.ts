@@ -62,13 +62,42 @@ export function createAppPubSub(config: Config, log: Logger): AppPubSub {
       }
     },
     subscribeOrderPlaced(userId) {
-      const events = pubsub.subscribe('orderPlaced', scope);
+      const events = startNow(pubsub.subscribe('orderPlaced', scope));
       return userId === null ? events : pipe(events, filter((event) => event.userId === userId));
     },
     async close() {
       await redis?.close();
     },
   };
+}
+
+/**
+ * Starts listening at once rather than on the first read. Yoga's pub/sub
+ * registers its listener lazily, when the response stream first pulls; started
+ * here, inside the subscribe resolver, every event committed after the
+ * response began is delivered, and with Redis the SUBSCRIBE is already sent.
+ */
+function startNow<T>(source: AsyncIterableIterator<T>): AsyncIterableIterator<T> {
+  let first: Promise<IteratorResult<T>> | null = source.next();
+  const iterator: AsyncIterableIterator<T> = {
+    next() {
+      const pending = first;
+      first = null;
+      return pending ?? source.next();
+    },
+    return(value?: unknown) {
+      first = null;
+      return source.return?.(value) ?? Promise.resolve({ done: true as const, value: undefined });
+    },
+    throw(error?: unknown) {
+      first = null;
+      return source.throw?.(error) ?? Promise.reject(error);
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
 }
 
 interface RedisTransport {
@@ -95,19 +124,31 @@ function connectRedis(url: string, log: Logger): RedisTransport {
       reported = false;
     });
   }
-  const report = (action: string) => (error: unknown) => log.warn({ err: error, action }, 'Redis pub/sub command failed');
   // The event target fires these commands and drops their promises; a rejection
   // (Redis down) must be logged here, not become an unhandled rejection.
+  const report = (action: string) => (error: unknown) => void log.warn({ err: error, action }, 'Redis pub/sub command failed');
   const publishClient = {
     publish: (channel: string, message: string) => publisher.publish(channel, message).catch(report('publish')),
   };
+  // ioredis 5.8+ can interleave a SUBSCRIBE sent during its connection handshake
+  // with its INFO ready check, which then fails in subscriber mode and the
+  // subscription is silently lost (redis/ioredis#2037). So (un)subscribe only
+  // once the connection is ready, one after another so their order holds.
+  let subscriptions: Promise<unknown> = Promise.resolve();
+  const whenReady = () =>
+    subscriber.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => subscriber.once('ready', () => resolve()));
+  const inOrder = (action: 'subscribe' | 'unsubscribe', channel: string) =>
+    (subscriptions = subscriptions
+      .then(whenReady)
+      .then(() => subscriber[action](channel))
+      .catch(report(action)));
   const subscribeClient = {
     on(event: string, listener: (...args: any[]) => void) {
       subscriber.on(event, listener);
       return subscribeClient;
     },
-    subscribe: (channel: string) => subscriber.subscribe(channel).catch(report('subscribe')),
-    unsubscribe: (channel: string) => subscriber.unsubscribe(channel).catch(report('unsubscribe')),
+    subscribe: (channel: string) => inOrder('subscribe', channel),
+    unsubscribe: (channel: string) => inOrder('unsubscribe', channel),
   };
   const eventTarget = createRedisEventTarget({
     publishClient: publishClient as unknown as Redis,
