@@ -128,3 +128,13 @@ describe('createProduct', () => {
     });
   }
 });
+
+describe('transport', () => {
+  it('a mutation sent with GET is refused with 405 and changes nothing', async () => {
+    const before = await dumpTables(conn);
+    const query = 'mutation { createUser(input: { name: "Get", email: "get@example.com" }) { id } }';
+    const res = await fetch(`${server.url}/graphql?query=${encodeURIComponent(query)}`, { headers: { accept: 'application/json' } });
+    expect(res.status).toBe(405);
+    expect(await dumpTables(conn)).toBe(before);
+  });
+});

@@ -110,6 +110,14 @@ describe('orderPlaced over SSE', () => {
     expect(first - second).toBe(5);
   });
 
+  it('a subscription sent with GET works the same', async () => {
+    const subscription = await subscribe(server.url, ORDER_PLACED, { userId: ann }, 'GET');
+    open.push(subscription);
+    expect(subscription.contentType).toContain('text/event-stream');
+    const placed = await place(server, ann);
+    expect((await subscription.next()).data.orderPlaced.id).toBe(placed.body.data.placeOrder.id);
+  });
+
   it('a malformed userId is BAD_USER_INPUT', async () => {
     const subscription = await listen(server, 'not-an-id');
     const event = await subscription.next();

@@ -1,5 +1,5 @@
 // A GraphQL-over-SSE client for tests (distinct connections mode): POSTs the
-// subscription with `Accept: text/event-stream` and collects `next` events.
+// subscription (or GETs it) with `Accept: text/event-stream` and collects `next` events.
 export interface SseSubscription {
   /** Status and content type of the response. */
   readonly status: number;
@@ -11,14 +11,23 @@ export interface SseSubscription {
   close(): void;
 }
 
-export async function subscribe(url: string, query: string, variables?: Record<string, unknown>): Promise<SseSubscription> {
+export async function subscribe(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  method: 'POST' | 'GET' = 'POST',
+): Promise<SseSubscription> {
   const abort = new AbortController();
-  const res = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-    body: JSON.stringify({ query, variables }),
-    signal: abort.signal,
-  });
+  const params = new URLSearchParams({ query, variables: JSON.stringify(variables ?? {}) });
+  const res =
+    method === 'GET'
+      ? await fetch(`${url}/graphql?${params}`, { headers: { accept: 'text/event-stream' }, signal: abort.signal })
+      : await fetch(`${url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+          body: JSON.stringify({ query, variables }),
+          signal: abort.signal,
+        });
   const queue: any[] = [];
   const waiters: { resolve: (value: any) => void; reject: (error: Error) => void }[] = [];
   let ended: Error | null = null;
