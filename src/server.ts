@@ -21,6 +21,7 @@ import { useQueryLimits, withinLimits } from './plugins/limits.ts';
 import { logRequest, logStatements, onRequestDone, useRequestFacts } from './plugins/logging.ts';
 import { createMetrics } from './plugins/metrics.ts';
 import { useRequestTimeout } from './plugins/timeout.ts';
+import { createAppPubSub } from './pubsub.ts';
 import { resolvers, typeDefs } from './schema.ts';
 import type { Services } from './services.ts';
 
@@ -51,7 +52,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function createApp(config: Config, options: AppOptions = {}): App {
   const log = options.logger ?? createLogger(config.logLevel);
   const db = createDb(config);
-  const services: Services = { db };
+  const pubsub = createAppPubSub(config, log);
+  const services: Services = { db, pubsub };
   const loaderOptions = { maxBatchSize: config.maxBatchSize, onBatch: options.onLoaderBatch };
   const metrics = createMetrics(db);
   const stopStatementLog = logStatements(log, db.stats);
@@ -195,6 +197,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       await yoga.dispose?.();
       stopStatementLog();
       metrics.close();
+      await pubsub.close();
       await db.destroy();
     },
   };

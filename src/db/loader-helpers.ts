@@ -63,3 +63,8 @@ export function groupKeys<K, G>(keys: readonly K[], groupOf: (key: K) => string,
   }
   return [...groups.values()];
 }
+
+/** Puts `value` in the cache in place of whatever was there (prime alone keeps an old entry). */
+export function replaceCached<K, V, C>(loader: DataLoader<K, V, C>, key: K, value: V): void {
+  loader.clear(key).prime(key, value);
+}

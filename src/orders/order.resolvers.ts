@@ -1,11 +1,16 @@
 // Thin resolvers for Order and OrderItem: validate arguments, ask loaders or
 // repositories.
 import { buildConnection, checkFirst, decodeCursor, toPage } from '../connections.ts';
+import type { Context } from '../context.ts';
 import { NotFoundError, notFoundMessage } from '../errors.ts';
 import type { Resolvers } from '../generated/graphql.ts';
+import { clearAllLoaders, primeOrderWrite } from '../loaders.ts';
 import { multiplyMoney } from '../money.ts';
+import type { OrderPlacedEvent } from '../pubsub.ts';
 import { parseId } from '../scalars.ts';
+import { cancelOrder } from './cancel-order.ts';
 import { countOrders, findOrdersPage, type OrderFilterValues } from './order.repository.ts';
+import { placeOrder } from './place-order.ts';
 
 export const orderResolvers: Resolvers = {
   Query: {
@@ -30,6 +35,34 @@ export const orderResolvers: Resolvers = {
       const rows = await findOrdersPage(db, { first, afterId, filter });
       for (const row of rows) loaders.orderById.prime(row.id, row);
       return buildConnection('Order', toPage(rows, first), afterId, () => countOrders(db, filter));
+    },
+  },
+  Mutation: {
+    async placeOrder(_parent, { input }, { db, loaders, services }) {
+      const written = await placeOrder(db, input, services.pubsub);
+      primeOrderWrite(loaders, written);
+      return written.order;
+    },
+    async cancelOrder(_parent, { id }, { db, loaders }) {
+      const written = await cancelOrder(db, id);
+      primeOrderWrite(loaders, written);
+      return written.order;
+    },
+  },
+  Subscription: {
+    orderPlaced: {
+      subscribe(_parent, args, { services }) {
+        const userId = args.userId != null ? parseId(args.userId, 'userId') : null;
+        return services.pubsub.subscribeOrderPlaced(userId);
+      },
+      async resolve(event: OrderPlacedEvent, _args: unknown, { loaders }: Context) {
+        // One context serves the whole subscription: start each event from fresh rows.
+        clearAllLoaders(loaders);
+        const order = await loaders.orderById.load(event.orderId);
+        // Published after its commit, so it exists; unless it was deleted out of band since.
+        if (!order) throw new NotFoundError(`Order ${event.orderId} no longer exists`);
+        return order;
+      },
     },
   },
   Order: {

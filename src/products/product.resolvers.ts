@@ -2,8 +2,11 @@
 import { buildConnection, checkFirst, decodeCursor, toPage } from '../connections.ts';
 import { NotFoundError, notFoundMessage } from '../errors.ts';
 import type { Resolvers } from '../generated/graphql.ts';
+import { primeProducts } from '../loaders.ts';
 import { parseId } from '../scalars.ts';
+import { createProduct } from './create-product.ts';
 import { countProducts, findProductsPage } from './product.repository.ts';
+import { restockProducts } from './restock-products.ts';
 
 export const productResolvers: Resolvers = {
   Query: {
@@ -22,6 +25,21 @@ export const productResolvers: Resolvers = {
       return buildConnection('Product', toPage(rows, first), afterId, () => countProducts(db, filter));
     },
     productCount: async (_parent, args, { db }) => (await countProducts(db, args.filter ?? null)).count,
+  },
+  Mutation: {
+    async createProduct(_parent, { input }, { db, loaders }) {
+      const product = await createProduct(db, input);
+      loaders.productById.prime(product.id, product);
+      return product;
+    },
+    async restockProducts(_parent, { items }, { db, loaders, config, log }) {
+      const outcomes = await restockProducts(db, items, { concurrency: config.restockConcurrency, log });
+      primeProducts(
+        loaders,
+        outcomes.flatMap((outcome) => (outcome.product ? [outcome.product] : [])),
+      );
+      return outcomes;
+    },
   },
   Product: {
     createdAt: (product) => product.created_at,

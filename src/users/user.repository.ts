@@ -2,6 +2,8 @@
 // first and return rows; they know nothing of GraphQL.
 import type { Kysely } from 'kysely';
 import type { Database, UserRow } from '../db/database.ts';
+import { driverErrorCode } from '../db/pool.ts';
+import { ConflictError } from '../errors.ts';
 import { likeContains, toListStats, type ListStats } from '../db/sql-helpers.ts';
 
 export interface UserFilterValues {
@@ -39,7 +41,16 @@ export async function countUsers(db: Kysely<Database>, filter?: UserFilterValues
   return toListStats(row);
 }
 
+/** Inserts a user and returns its id; an email already in use (compared case-insensitively) is CONFLICT. */
 export async function insertUser(db: Kysely<Database>, values: { name: string; email: string }): Promise<string> {
-  const result = await db.insertInto('users').values(values).executeTakeFirstOrThrow();
-  return String(result.insertId);
+  try {
+    const result = await db.insertInto('users').values(values).executeTakeFirstOrThrow();
+    return String(result.insertId);
+  } catch (error) {
+    // The unique index decides, so two concurrent creations cannot both win.
+    if (driverErrorCode(error) === 'ER_DUP_ENTRY') {
+      throw new ConflictError(`input.email "${values.email}" is already used by another user`, 'input.email');
+    }
+    throw error;
+  }
 }

@@ -3,6 +3,7 @@ import { buildConnection, checkFirst, decodeCursor, toPage } from '../connection
 import { NotFoundError, notFoundMessage } from '../errors.ts';
 import type { Resolvers } from '../generated/graphql.ts';
 import { parseId } from '../scalars.ts';
+import { createUser } from './create-user.ts';
 import { countUsers, findUsersPage } from './user.repository.ts';
 
 export const userResolvers: Resolvers = {
@@ -20,6 +21,13 @@ export const userResolvers: Resolvers = {
       const rows = await findUsersPage(db, { first, afterId, filter });
       for (const row of rows) loaders.userById.prime(row.id, row);
       return buildConnection('User', toPage(rows, first), afterId, () => countUsers(db, filter));
+    },
+  },
+  Mutation: {
+    async createUser(_parent, { input }, { db, loaders }) {
+      const user = await createUser(db, input);
+      loaders.userById.prime(user.id, user);
+      return user;
     },
   },
   User: {

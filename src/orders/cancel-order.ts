@@ -1,0 +1,51 @@
+// cancelOrder's rules, in one transaction: the order row is locked first (so
+// two cancellations of the same order queue and the second sees CANCELLED),
+// then its products in ascending id order like every other writer; the stock
+// of each line is given back and the order marked CANCELLED.
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.ts';
+import { transactionWithRetry } from '../db/transaction.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import { adjustStock, lockProductsForUpdate, MAX_STOCK_COLUMN } from '../products/product.writes.ts';
+import { parseId } from '../scalars.ts';
+import type { OrderWrite } from './order.model.ts';
+import { findItemsByOrderIds } from './order.repository.ts';
+import { lockOrderForUpdate, updateOrderStatus } from './order.writes.ts';
+
+export async function cancelOrder(db: Kysely<Database>, rawId: string): Promise<OrderWrite> {
+  const id = parseId(rawId);
+  return transactionWithRetry(db, (trx) => cancelOrderIn(trx, id), { failure: `order ${id} could not be cancelled` });
+}
+
+async function cancelOrderIn(trx: Kysely<Database>, id: string): Promise<OrderWrite> {
+  const order = await lockOrderForUpdate(trx, id);
+  if (!order) throw new NotFoundError(`No order with id "${id}"`);
+  if (order.status === 'SHIPPED' || order.status === 'CANCELLED') {
+    throw new ConflictError(`Order ${id} is ${order.status} and can no longer be cancelled`, 'id');
+  }
+  const items = await findItemsByOrderIds(trx, [id]);
+  const locked = await lockProductsForUpdate(
+    trx,
+    items.map((item) => item.product_id),
+  );
+  const byId = new Map(locked.map((product) => [product.id, product]));
+  const products = items.map((item) => {
+    const product = byId.get(item.product_id);
+    // The foreign key makes this impossible; say so loudly if it happens.
+    if (!product) throw new Error(`order ${id} references missing product ${item.product_id}`);
+    const stock = Number(product.stock) + item.quantity;
+    if (stock > MAX_STOCK_COLUMN) {
+      throw new ConflictError(
+        `Cancelling order ${id} would raise the stock of product ${product.id} above the maximum of ${MAX_STOCK_COLUMN}`,
+        'id',
+      );
+    }
+    return { ...product, stock };
+  });
+  await adjustStock(
+    trx,
+    items.map((item) => ({ productId: item.product_id, delta: item.quantity })),
+  );
+  await updateOrderStatus(trx, id, 'CANCELLED');
+  return { order: { ...order, status: 'CANCELLED' }, items, products };
+}

@@ -1,0 +1,32 @@
+// All SQL that creates or changes orders and their items, or locks an order
+// for a change. Functions take the transaction the change belongs to.
+import type { Kysely } from 'kysely';
+import type { Database, OrderItemRow, OrderRow, OrderStatus } from '../db/database.ts';
+
+/** Inserts the order row and returns its id. */
+export async function insertOrder(trx: Kysely<Database>, values: { userId: string; total: string }): Promise<string> {
+  const result = await trx
+    .insertInto('orders')
+    .values({ user_id: values.userId, total: values.total, status: 'PENDING' })
+    .executeTakeFirstOrThrow();
+  return String(result.insertId);
+}
+
+/** Inserts all lines of an order in one statement. */
+export async function insertOrderItems(trx: Kysely<Database>, items: readonly OrderItemRow[]): Promise<void> {
+  if (items.length === 0) return;
+  await trx.insertInto('order_items').values(items.map((item) => ({ ...item }))).execute();
+}
+
+export async function findOrderById(trx: Kysely<Database>, id: string): Promise<OrderRow | undefined> {
+  return trx.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Locks one order's row until the transaction ends, so two cancellations cannot both restore its stock. */
+export async function lockOrderForUpdate(trx: Kysely<Database>, id: string): Promise<OrderRow | undefined> {
+  return trx.selectFrom('orders').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export async function updateOrderStatus(trx: Kysely<Database>, id: string, status: OrderStatus): Promise<void> {
+  await trx.updateTable('orders').set({ status }).where('id', '=', id).execute();
+}

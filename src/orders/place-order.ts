@@ -1,0 +1,119 @@
+// placeOrder's rules, in one transaction: the user must exist; the products
+// are locked FOR UPDATE in ascending id order (so concurrent orders queue on
+// the same rows and never deadlock each other), their prices and stock read
+// under that lock, the total computed in exact cents, the order and its lines
+// inserted and the stock taken. Any refusal throws inside the transaction, so
+// nothing of it stays. The event is published only after the commit.
+import type { Kysely } from 'kysely';
+import type { Database, OrderItemRow } from '../db/database.ts';
+import { compareIds } from '../db/sql-helpers.ts';
+import { transactionWithRetry } from '../db/transaction.ts';
+import { BadUserInputError, InsufficientStockError, NotFoundError } from '../errors.ts';
+import { fromCents, toCents } from '../money.ts';
+import { adjustStock, lockProductsForUpdate } from '../products/product.writes.ts';
+import type { OrderEvents } from '../pubsub.ts';
+import { parseId } from '../scalars.ts';
+import { findUsersByIds } from '../users/user.repository.ts';
+import { checkInt } from '../validation.ts';
+import type { OrderWrite } from './order.model.ts';
+import { findOrderById, insertOrder, insertOrderItems } from './order.writes.ts';
+
+export const MAX_ORDER_LINES = 100;
+/** DECIMAL(12,2): the largest total an order row can hold, in cents. */
+const MAX_TOTAL_CENTS = 999_999_999_999n;
+
+export interface PlaceOrderInput {
+  userId: string;
+  items: readonly { productId: string; quantity: number }[];
+}
+
+export interface OrderLine {
+  productId: string;
+  quantity: number;
+}
+
+/** Checks the input and merges lines naming the same product; lines come back by ascending product id. */
+export function validatePlaceOrder(input: PlaceOrderInput): { userId: string; lines: OrderLine[] } {
+  const userId = parseId(input.userId, 'input.userId');
+  const count = input.items.length;
+  if (count < 1 || count > MAX_ORDER_LINES) {
+    throw new BadUserInputError(`input.items must hold 1 to ${MAX_ORDER_LINES} lines, but got ${count}`, 'input.items');
+  }
+  const merged = new Map<string, number>();
+  input.items.forEach((item, i) => {
+    const productId = parseId(item.productId, `input.items[${i}].productId`);
+    const quantity = checkInt(item.quantity, `input.items[${i}].quantity`, 1);
+    merged.set(productId, (merged.get(productId) ?? 0) + quantity);
+  });
+  const lines = [...merged].map(([productId, quantity]) => ({ productId, quantity }));
+  lines.sort((a, b) => compareIds(a.productId, b.productId));
+  return { userId, lines };
+}
+
+export async function placeOrder(
+  db: Kysely<Database>,
+  input: PlaceOrderInput,
+  events?: Pick<OrderEvents, 'publishOrderPlaced'>,
+): Promise<OrderWrite> {
+  const { userId, lines } = validatePlaceOrder(input);
+  const written = await transactionWithRetry(db, (trx) => placeOrderIn(trx, userId, lines), {
+    failure: 'the order could not be placed',
+  });
+  // After the commit, never before: a subscriber must never hear of an order that does not exist.
+  events?.publishOrderPlaced({ orderId: written.order.id, userId });
+  return written;
+}
+
+async function placeOrderIn(trx: Kysely<Database>, userId: string, lines: readonly OrderLine[]): Promise<OrderWrite> {
+  const [user] = await findUsersByIds(trx, [userId]);
+  if (!user) throw new NotFoundError(`No user with id "${userId}"`);
+
+  // FOR UPDATE: two orders cannot both take the last unit; ascending ids: they cannot deadlock.
+  const locked = await lockProductsForUpdate(
+    trx,
+    lines.map((line) => line.productId),
+  );
+  const byId = new Map(locked.map((product) => [product.id, product]));
+  const missing = lines.filter((line) => !byId.has(line.productId)).map((line) => `"${line.productId}"`);
+  if (missing.length > 0) {
+    throw new NotFoundError(missing.length === 1 ? `No product with id ${missing[0]}` : `No products with ids ${missing.join(', ')}`);
+  }
+
+  let totalCents = 0n;
+  const items: OrderItemRow[] = [];
+  for (const line of lines) {
+    const product = byId.get(line.productId)!;
+    const stock = Number(product.stock);
+    if (stock < line.quantity) {
+      throw new InsufficientStockError(
+        `Product ${product.id} (${product.sku}) has ${stock} in stock, but the order asks for ${line.quantity}`,
+        product.id,
+        line.quantity,
+        stock,
+      );
+    }
+    totalCents += toCents(product.price) * BigInt(line.quantity);
+    items.push({ order_id: '', product_id: product.id, quantity: line.quantity, unit_price: product.price });
+  }
+  if (totalCents > MAX_TOTAL_CENTS) {
+    throw new BadUserInputError(
+      `The order total ${fromCents(totalCents)} exceeds the largest total an order can hold, ${fromCents(MAX_TOTAL_CENTS)}`,
+      'input.items',
+    );
+  }
+
+  const orderId = await insertOrder(trx, { userId, total: fromCents(totalCents) });
+  for (const item of items) item.order_id = orderId;
+  await insertOrderItems(trx, items);
+  await adjustStock(
+    trx,
+    lines.map((line) => ({ productId: line.productId, delta: -line.quantity })),
+  );
+  const order = await findOrderById(trx, orderId);
+  if (!order) throw new Error(`order ${orderId} vanished inside its own transaction`);
+  const products = lines.map((line) => {
+    const product = byId.get(line.productId)!;
+    return { ...product, stock: Number(product.stock) - line.quantity };
+  });
+  return { order, items, products };
+}

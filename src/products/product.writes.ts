@@ -1,0 +1,63 @@
+// All SQL that changes products or locks them for a change. Functions take a
+// Kysely handle or, for locking reads, the transaction that holds the locks.
+import { sql, type Kysely } from 'kysely';
+import type { Database, ProductRow } from '../db/database.ts';
+import { driverErrorCode } from '../db/pool.ts';
+import { compareIds } from '../db/sql-helpers.ts';
+import { ConflictError } from '../errors.ts';
+
+/** INT UNSIGNED: the most units the stock column can hold. */
+export const MAX_STOCK_COLUMN = 4_294_967_295;
+/**
+ * The most units a write through the API may leave in stock: Product.stock is
+ * a GraphQL Int (32-bit signed), so a larger stock could be stored but never
+ * shown. Writes refuse to go past it rather than create a value no client can read.
+ */
+export const MAX_STOCK = 2_147_483_647;
+
+export interface NewProduct {
+  sku: string;
+  name: string;
+  price: string;
+  stock: number;
+}
+
+/** Inserts a product and returns its id; an sku already in use is CONFLICT. */
+export async function insertProduct(db: Kysely<Database>, values: NewProduct): Promise<string> {
+  try {
+    const result = await db.insertInto('products').values(values).executeTakeFirstOrThrow();
+    return String(result.insertId);
+  } catch (error) {
+    if (driverErrorCode(error) === 'ER_DUP_ENTRY') {
+      throw new ConflictError(`input.sku "${values.sku}" is already used by another product`, 'input.sku');
+    }
+    throw error;
+  }
+}
+
+/**
+ * Locks the products' rows until the transaction ends and returns them, in
+ * ascending id order. Every writer locks products in this one order, so two
+ * transactions wanting overlapping products queue instead of deadlocking.
+ * Unknown ids are simply absent from the result.
+ */
+export async function lockProductsForUpdate(trx: Kysely<Database>, ids: readonly string[]): Promise<ProductRow[]> {
+  if (ids.length === 0) return [];
+  const sorted = [...ids].sort(compareIds);
+  return trx.selectFrom('products').selectAll().where('id', 'in', sorted).orderBy('id').forUpdate().execute();
+}
+
+/**
+ * Adds `delta` (negative to take) to the stock of each listed product in one
+ * statement. Callers hold the rows' locks and have checked the bounds, so the
+ * result stays within the column's bounds.
+ */
+export async function adjustStock(trx: Kysely<Database>, changes: readonly { productId: string; delta: number }[]): Promise<void> {
+  if (changes.length === 0) return;
+  const cases = sql.join(
+    changes.map((c) => sql`WHEN ${c.productId} THEN CAST(stock AS SIGNED) + ${c.delta}`),
+    sql` `,
+  );
+  const ids = changes.map((c) => c.productId);
+  await sql`UPDATE products SET stock = CASE id ${cases} END WHERE id IN (${sql.join(ids)})`.execute(trx);
+}
