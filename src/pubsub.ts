@@ -16,6 +16,8 @@ export interface OrderPlacedEvent {
 type Topics = {
   /** Routed by scope (see eventScope), so gateways of different databases never mix events. */
   orderPlaced: [scope: string, event: OrderPlacedEvent];
+  /** Entities a mutation changed, so every gateway drops cached responses that read them. */
+  cacheInvalidated: [scope: string, entities: string[]];
 };
 
 export interface OrderEvents {
@@ -27,6 +29,10 @@ export interface OrderEvents {
 
 export interface AppPubSub extends OrderEvents {
   readonly transport: 'memory' | 'redis';
+  /** Tells every gateway (this one included) that these entities changed. */
+  publishCacheInvalidation(entities: readonly string[]): void;
+  /** Calls `listener` for each invalidation until the returned function is called. */
+  onCacheInvalidation(listener: (entities: string[]) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -64,6 +70,20 @@ export function createAppPubSub(config: Config, log: Logger): AppPubSub {
     subscribeOrderPlaced(userId) {
       const events = startNow(pubsub.subscribe('orderPlaced', scope));
       return userId === null ? events : pipe(events, filter((event) => event.userId === userId));
+    },
+    publishCacheInvalidation(entities) {
+      try {
+        pubsub.publish('cacheInvalidated', scope, [...entities]);
+      } catch (error) {
+        log.warn({ err: error }, 'could not publish a cache invalidation; other gateways see it within their TTL');
+      }
+    },
+    onCacheInvalidation(listener) {
+      const events = startNow(pubsub.subscribe('cacheInvalidated', scope));
+      void (async () => {
+        for await (const entities of events) listener(entities);
+      })().catch((error: unknown) => log.warn({ err: error }, 'cache invalidation feed stopped'));
+      return () => void events.return?.();
     },
     async close() {
       await redis?.close();

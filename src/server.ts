@@ -10,13 +10,14 @@ import type { AppContext } from './context.ts';
 import { createDb, type Db } from './db/pool.ts';
 import type { RequestScope } from './db/stats.ts';
 import { useResponseCacheInvalidation } from './cache/invalidation-plugin.ts';
-import { ResponseCache } from './cache/response-cache.ts';
+import { ResponseCache, type CachedEntity } from './cache/response-cache.ts';
 import { isAppError, TimeoutError } from './errors.ts';
 import { withBodyCap } from './http/body.ts';
 import { answerCompiled, fastPathMediaType, parseParams } from './http/graphql-fast-path.ts';
 import { createLoaders } from './loaders.ts';
 import { createCompiledExecutor } from './planner/compiled-execution.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { useInputErrorCodes } from './plugins/input-errors.ts';
 import { useQueryLimits, withinLimits } from './plugins/limits.ts';
 import { logRequest, logStatements, onRequestDone, useRequestFacts } from './plugins/logging.ts';
 import { createMetrics } from './plugins/metrics.ts';
@@ -66,6 +67,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         maxEntries: 10_000,
       })
     : null;
+  const stopCacheFeed = cache ? pubsub.onCacheInvalidation((entities) => cache.invalidate(entities as CachedEntity[])) : () => {};
   const compiled = config.compiledQueries
     ? createCompiledExecutor(schema, db.kysely, {
         maxObjects: config.compiledMaxObjects,
@@ -92,7 +94,16 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       useRequestFacts(db.stats),
       useQueryLimits(config.limits),
       useRequestTimeout({ timeoutMs: config.limits.requestTimeoutMs, stats: db.stats }),
-      ...(cache ? [useResponseCacheInvalidation((entities) => cache.invalidate(entities))] : []),
+      useInputErrorCodes(),
+      // Locally at once; other gateways through the pub/sub (Redis when REDIS_URL is set).
+      ...(cache
+        ? [
+            useResponseCacheInvalidation((entities) => {
+              cache.invalidate(entities);
+              pubsub.publishCacheInvalidation(entities);
+            }),
+          ]
+        : []),
     ],
     maskedErrors: {
       maskError(error, message): Error {
@@ -196,6 +207,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     async close() {
       await yoga.dispose?.();
       stopStatementLog();
+      stopCacheFeed();
       metrics.close();
       await pubsub.close();
       await db.destroy();

@@ -117,3 +117,17 @@ describe('masking', () => {
     }
   });
 });
+
+describe('variables that do not fit their type', () => {
+  it.each([
+    ['an Int past 32 bits', 'query($f: Int) { users(first: $f) { totalCount } }', { f: 3_000_000_000 }],
+    ['a string for an Int', 'query($f: Int) { users(first: $f) { totalCount } }', { f: 'ten' }],
+    ['a missing required variable', 'query($id: ID!) { user(id: $id) { id } }', {}],
+    ['an unknown enum value', 'query($s: OrderStatus) { orders(filter: { status: $s }) { totalCount } }', { s: 'LOST' }],
+  ])('%s is BAD_USER_INPUT naming the variable', async (_name, query, variables) => {
+    const res = await server.gql(query, variables);
+    expect(res.body.data).toBeUndefined();
+    expect(res.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(res.body.errors![0]!.message).toMatch(/^Variable "\$/);
+  });
+});

@@ -62,3 +62,52 @@ describe('response cache', () => {
     expect(b.statements).toBeGreaterThan(0);
   });
 });
+
+describe('invalidation by mutations', () => {
+  const LONG = 60_000;
+  const createProduct = (sku: string) =>
+    `mutation { createProduct(input: { sku: "${sku}", name: "New", price: "3.00", stock: 2 }) { id } }`;
+
+  it('a mutation through the gateway drops the cached responses it changes at once', async () => {
+    const config = await createTestDatabase('response_cache_mutations', { responseCache: true, responseCacheTtlMs: LONG, responseCacheCountTtlMs: LONG });
+    const s = await startTestServer(config);
+    try {
+      expect((await s.gql('{ productCount }')).body.data.productCount).toBe(0);
+      const cachedUsers = await s.countStatements(() => s.gql('{ users { totalCount } }'));
+      expect((await s.gql(createProduct('NEW-1'))).body.errors).toBeUndefined();
+      expect((await s.gql('{ productCount }')).body.data.productCount).toBe(1);
+      // Users were not touched by createProduct: still served from the cache.
+      const again = await s.countStatements(() => s.gql('{ users { totalCount } }'));
+      expect(cachedUsers.statements).toBe(1);
+      expect(again.statements).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('with REDIS_URL, a mutation on one gateway invalidates the cache of another', async (ctx) => {
+    const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+    const { Redis } = await import('ioredis');
+    const probe = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const reachable = await probe.connect().then(() => true, () => false);
+    probe.disconnect();
+    if (!reachable) return ctx.skip();
+    const config = await createTestDatabase('response_cache_redis', { responseCache: true, responseCacheTtlMs: LONG, responseCacheCountTtlMs: LONG, redisUrl });
+    const a = await startTestServer(config);
+    const b = await startTestServer(config);
+    try {
+      expect((await b.gql('{ productCount }')).body.data.productCount).toBe(0);
+      await new Promise((r) => setTimeout(r, 200)); // both subscriptions are live
+      expect((await a.gql(createProduct('NEW-2'))).body.errors).toBeUndefined();
+      let seen = 0;
+      for (let i = 0; i < 50 && seen !== 1; i++) {
+        seen = (await b.gql('{ productCount }')).body.data.productCount;
+        if (seen !== 1) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(seen).toBe(1);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});

@@ -115,7 +115,11 @@ export function createDb(config: Config, stats = new SqlStats()): Db {
     // a runaway read is stopped by the server itself.
     // group_concat_max_len: compiled queries build their JSON with GROUP_CONCAT,
     // whose 1 MB default would silently cut a large page.
-    connection.query("SET time_zone = '+00:00', group_concat_max_len = 67108864");
+    // innodb_lock_wait_timeout below the statement limit, so a transaction
+    // waiting on a lock gets ER_LOCK_WAIT_TIMEOUT (retried by the write path)
+    // before max_statement_time would end it as a TIMEOUT.
+    const lockWait = Math.max(1, Math.min(50, Math.floor(limits.statementTimeoutMs / 2000)));
+    connection.query(`SET time_zone = '+00:00', group_concat_max_len = 67108864, innodb_lock_wait_timeout = ${lockWait}`);
     const seconds = (limits.statementTimeoutMs / 1000).toFixed(3);
     connection.query(`SET SESSION max_statement_time = ${seconds}`, (err) => {
       if (err) connection.query(`SET SESSION max_execution_time = ${limits.statementTimeoutMs}`, () => {});
