@@ -118,7 +118,7 @@ export function createDb(config: Config, stats = new SqlStats()): Db {
     // innodb_lock_wait_timeout below the statement limit, so a transaction
     // waiting on a lock gets ER_LOCK_WAIT_TIMEOUT (retried by the write path)
     // before max_statement_time would end it as a TIMEOUT.
-    const lockWait = Math.max(1, Math.min(50, Math.floor(limits.statementTimeoutMs / 2000)));
+    const lockWait = Math.max(1, Math.min(50, Math.ceil(limits.statementTimeoutMs / 1000) - 1));
     connection.query(`SET time_zone = '+00:00', group_concat_max_len = 67108864, innodb_lock_wait_timeout = ${lockWait}`);
     const seconds = (limits.statementTimeoutMs / 1000).toFixed(3);
     connection.query(`SET SESSION max_statement_time = ${seconds}`, (err) => {
