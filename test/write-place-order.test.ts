@@ -256,3 +256,26 @@ describe('money and the written state', () => {
     expect(await rows(conn, 'SELECT stock FROM products')).toEqual([{ stock: 2 }]);
   });
 });
+
+describe('round trips', () => {
+  it('placeOrder takes 6 statements (begin, lock, order, items, stock, commit) and its response comes from the write', async () => {
+    const user = await insertUser(conn, 'Rita', 'rita@example.com');
+    const a = await insertProduct(conn, 'RT-A', 'A', '2.50', 5);
+    const b = await insertProduct(conn, 'RT-B', 'B', '0.10', 5);
+    const { result, statements } = await server.countStatements(() =>
+      server.gql(
+        `mutation { placeOrder(input: { userId: "${user}", items: [{ productId: "${b}", quantity: 3 }, { productId: "${a}", quantity: 1 }] }) { id status total createdAt user { id } items { quantity unitPrice subtotal product { id stock } } } }`,
+      ),
+    );
+    expect(result.body.errors).toBeUndefined();
+    const order = result.body.data.placeOrder;
+    const [row] = await rows(conn, 'SELECT id, status, total, created_at FROM orders WHERE id = ?', [order.id]);
+    expect(order).toMatchObject({ status: 'PENDING', total: '2.80', createdAt: row.created_at.replace(' ', 'T') + 'Z', user: { id: user } });
+    expect(order.items).toEqual([
+      { quantity: 1, unitPrice: '2.50', subtotal: '2.50', product: { id: a, stock: 4 } },
+      { quantity: 3, unitPrice: '0.10', subtotal: '0.30', product: { id: b, stock: 2 } },
+    ]);
+    // user { id } is one more lookup through the loader.
+    expect(statements).toBe(7);
+  });
+});

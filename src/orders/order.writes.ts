@@ -2,14 +2,27 @@
 // for a change. Functions take the transaction the change belongs to.
 import type { Kysely } from 'kysely';
 import type { Database, OrderItemRow, OrderRow, OrderStatus } from '../db/database.ts';
+import { driverErrorCode } from '../db/pool.ts';
+import { NotFoundError, notFoundMessage } from '../errors.ts';
 
-/** Inserts the order row and returns its id. */
-export async function insertOrder(trx: Kysely<Database>, values: { userId: string; total: string }): Promise<string> {
-  const result = await trx
-    .insertInto('orders')
-    .values({ user_id: values.userId, total: values.total, status: 'PENDING' })
-    .executeTakeFirstOrThrow();
-  return String(result.insertId);
+/**
+ * Inserts the order row and returns its id. The foreign key checks the user:
+ * an unknown one is NOT_FOUND (one statement instead of a lookup and an insert).
+ */
+export async function insertOrder(
+  trx: Kysely<Database>,
+  values: { userId: string; total: string; createdAt?: string },
+): Promise<string> {
+  try {
+    const result = await trx
+      .insertInto('orders')
+      .values({ user_id: values.userId, total: values.total, status: 'PENDING', ...(values.createdAt ? { created_at: values.createdAt } : {}) })
+      .executeTakeFirstOrThrow();
+    return String(result.insertId);
+  } catch (error) {
+    if (driverErrorCode(error) === 'ER_NO_REFERENCED_ROW_2') throw new NotFoundError(notFoundMessage('user', values.userId));
+    throw error;
+  }
 }
 
 /** Inserts all lines of an order in one statement. */

@@ -1,22 +1,22 @@
-// placeOrder's rules, in one transaction: the user must exist; the products
+// placeOrder's rules, in one transaction: the user must exist (checked by the
+// orders foreign key); the products
 // are locked FOR UPDATE in ascending id order (so concurrent orders queue on
 // the same rows and never deadlock each other), their prices and stock read
 // under that lock, the total computed in exact cents, the order and its lines
 // inserted and the stock taken. Any refusal throws inside the transaction, so
 // nothing of it stays. The event is published only after the commit.
 import type { Kysely } from 'kysely';
-import type { Database, OrderItemRow } from '../db/database.ts';
+import type { Database, OrderItemRow, OrderRow } from '../db/database.ts';
 import { compareIds } from '../db/sql-helpers.ts';
 import { transactionWithRetry } from '../db/transaction.ts';
 import { BadUserInputError, InsufficientStockError, NotFoundError } from '../errors.ts';
 import { fromCents, toCents } from '../money.ts';
-import { adjustStock, lockProductsForUpdate } from '../products/product.writes.ts';
+import { adjustStock, lockProductsForUpdateWithClock } from '../products/product.writes.ts';
 import type { OrderEvents } from '../pubsub.ts';
 import { parseId } from '../scalars.ts';
-import { findUsersByIds } from '../users/user.repository.ts';
 import { checkInt } from '../validation.ts';
 import type { OrderWrite } from './order.model.ts';
-import { findOrderById, insertOrder, insertOrderItems } from './order.writes.ts';
+import { insertOrder, insertOrderItems } from './order.writes.ts';
 
 export const MAX_ORDER_LINES = 100;
 /** DECIMAL(12,2): the largest total an order row can hold, in cents. */
@@ -65,11 +65,9 @@ export async function placeOrder(
 }
 
 async function placeOrderIn(trx: Kysely<Database>, userId: string, lines: readonly OrderLine[]): Promise<OrderWrite> {
-  const [user] = await findUsersByIds(trx, [userId]);
-  if (!user) throw new NotFoundError(`No user with id "${userId}"`);
-
   // FOR UPDATE: two orders cannot both take the last unit; ascending ids: they cannot deadlock.
-  const locked = await lockProductsForUpdate(
+  // The user is checked by the orders foreign key when the order is inserted.
+  const { products: locked, now } = await lockProductsForUpdateWithClock(
     trx,
     lines.map((line) => line.productId),
   );
@@ -102,15 +100,16 @@ async function placeOrderIn(trx: Kysely<Database>, userId: string, lines: readon
     );
   }
 
-  const orderId = await insertOrder(trx, { userId, total: fromCents(totalCents) });
+  const total = fromCents(totalCents);
+  const orderId = await insertOrder(trx, { userId, total, createdAt: now ?? undefined });
   for (const item of items) item.order_id = orderId;
   await insertOrderItems(trx, items);
   await adjustStock(
     trx,
     lines.map((line) => ({ productId: line.productId, delta: -line.quantity })),
   );
-  const order = await findOrderById(trx, orderId);
-  if (!order) throw new Error(`order ${orderId} vanished inside its own transaction`);
+  // The row as inserted; reading it back would cost a round trip for nothing new.
+  const order: OrderRow = { id: orderId, user_id: userId, status: 'PENDING', total, created_at: now! };
   const products = lines.map((line) => {
     const product = byId.get(line.productId)!;
     return { ...product, stock: Number(product.stock) - line.quantity };

@@ -42,9 +42,31 @@ export async function insertProduct(db: Kysely<Database>, values: NewProduct): P
  * Unknown ids are simply absent from the result.
  */
 export async function lockProductsForUpdate(trx: Kysely<Database>, ids: readonly string[]): Promise<ProductRow[]> {
-  if (ids.length === 0) return [];
+  return (await lockProductsForUpdateWithClock(trx, ids)).products;
+}
+
+/**
+ * The same, also reading the database's clock in the same statement: a
+ * writer that stamps rows with it (placeOrder) saves a round trip and keeps
+ * created_at on the database's clock, as rows inserted with the column
+ * default are. `now` is null when no product matched.
+ */
+export async function lockProductsForUpdateWithClock(
+  trx: Kysely<Database>,
+  ids: readonly string[],
+): Promise<{ products: ProductRow[]; now: string | null }> {
+  if (ids.length === 0) return { products: [], now: null };
   const sorted = [...ids].sort(compareIds);
-  return trx.selectFrom('products').selectAll().where('id', 'in', sorted).orderBy('id').forUpdate().execute();
+  const rows = await trx
+    .selectFrom('products')
+    .selectAll()
+    .select(sql<string>`NOW(3)`.as('db_now'))
+    .where('id', 'in', sorted)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  const now = rows[0]?.db_now ?? null;
+  return { products: rows.map(({ db_now: _, ...product }) => product), now };
 }
 
 /**
