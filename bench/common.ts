@@ -9,17 +9,8 @@ export function benchDatabaseUrl(): string {
   return process.env.BENCH_DATABASE_URL ?? DEFAULT_BENCH_DB;
 }
 
-/** mulberry32: small, fast, deterministic PRNG returning floats in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, shared with the demo seed: small, fast, deterministic PRNG returning floats in [0, 1). */
+export { prng } from '../src/db/seed.ts';
 
 /** Integer in [min, max] (inclusive). */
 export function randInt(rand: () => number, min: number, max: number): number {

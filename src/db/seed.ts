@@ -12,8 +12,8 @@ const ADJ = ['Red', 'Quiet', 'Swift', 'Tiny', 'Bold', 'Bright', 'Classic', 'Soli
 const NOUN = ['Mug', 'Lamp', 'Pen', 'Notebook', 'Backpack', 'Cable', 'Keyboard', 'Chair', 'Bottle', 'Headphones', 'Stand', 'Clock'];
 const STATUSES: OrderStatus[] = ['PENDING', 'PAID', 'PAID', 'SHIPPED', 'SHIPPED', 'CANCELLED'];
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number) {
+/** mulberry32: small, fast, deterministic PRNG returning floats in [0, 1). */
+export function prng(seed: number) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
