@@ -24,6 +24,8 @@ export interface Config {
   readonly responseCacheCountTtlMs: number;
   /** Answer fully understood queries with one database-built JSON statement. */
   readonly compiledQueries: boolean;
+  /** Run placeOrder/cancelOrder from the node:http front and answer from the written rows. */
+  readonly compiledMutations: boolean;
   /** Run compiled statements as prepared statements. */
   readonly preparedStatements: boolean;
   /** Largest response, in objects, compiled into one statement. */
@@ -153,6 +155,7 @@ export function loadConfig(env: Env = process.env): Config {
     responseCacheCountTtlMs: int(env, 'RESPONSE_CACHE_COUNT_TTL_MS', 60_000, 0, 3_600_000),
     compiledQueries: bool(env, 'COMPILED_QUERIES', true),
     preparedStatements: bool(env, 'PREPARED_STATEMENTS', true),
+    compiledMutations: bool(env, 'COMPILED_MUTATIONS', true),
     compiledMaxObjects: int(env, 'COMPILED_MAX_OBJECTS', 20000, 1, 1_000_000),
     limits: {
       maxDepth: int(env, 'MAX_QUERY_DEPTH', 10, 1, 1000),

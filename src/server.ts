@@ -10,11 +10,13 @@ import type { AppContext } from './context.ts';
 import { createDb, type Db } from './db/pool.ts';
 import type { RequestScope } from './db/stats.ts';
 import { useResponseCacheInvalidation } from './cache/invalidation-plugin.ts';
-import { ResponseCache, type CachedEntity } from './cache/response-cache.ts';
+import { MUTATION_EFFECTS, ResponseCache, type CachedEntity } from './cache/response-cache.ts';
 import { isAppError, TimeoutError } from './errors.ts';
 import { withBodyCap } from './http/body.ts';
 import { answerCompiled, fastPathMediaType, parseParams } from './http/graphql-fast-path.ts';
 import { createLoaders } from './loaders.ts';
+import { cancelOrder } from './orders/cancel-order.ts';
+import { placeOrder } from './orders/place-order.ts';
 import { createCompiledExecutor } from './planner/compiled-execution.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { useInputErrorCodes } from './plugins/input-errors.ts';
@@ -76,6 +78,22 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         maxTokens: config.limits.maxTokens,
         // Over any limit: decline, so the ordinary path answers QUERY_TOO_COMPLEX.
         admits: (document, variables, operationName) => withinLimits(schema, document, variables, operationName, config.limits),
+        mutations: config.compiledMutations
+          ? {
+              run: (field, args) => (field === 'placeOrder' ? placeOrder(db.kysely, args.input, pubsub) : cancelOrder(db.kysely, args.id)),
+              after: (field) => {
+                if (!cache) return;
+                const entities = [...MUTATION_EFFECTS[field]!];
+                cache.invalidate(entities);
+                pubsub.publishCacheInvalidation(entities);
+              },
+              unexpected: (error) => {
+                const requestId = db.stats.currentScope()?.requestId;
+                log.error({ err: error, requestId }, 'unexpected error');
+                return { requestId };
+              },
+            }
+          : null,
       })
     : null;
 

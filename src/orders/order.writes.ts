@@ -1,6 +1,6 @@
 // All SQL that creates or changes orders and their items, or locks an order
 // for a change. Functions take the transaction the change belongs to.
-import type { Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database, OrderItemRow, OrderRow, OrderStatus } from '../db/database.ts';
 import { driverErrorCode } from '../db/pool.ts';
 import { NotFoundError, notFoundMessage } from '../errors.ts';
@@ -14,10 +14,12 @@ export async function insertOrder(
   values: { userId: string; total: string; createdAt?: string },
 ): Promise<string> {
   try {
-    const result = await trx
-      .insertInto('orders')
-      .values({ user_id: values.userId, total: values.total, status: 'PENDING', ...(values.createdAt ? { created_at: values.createdAt } : {}) })
-      .executeTakeFirstOrThrow();
+    // Written out rather than built: this runs once per order, on the hot path.
+    const result = values.createdAt
+      ? await trx.executeQuery(
+          CompiledQuery.raw("INSERT INTO orders (user_id, total, status, created_at) VALUES (?, ?, 'PENDING', ?)", [values.userId, values.total, values.createdAt]),
+        )
+      : await trx.executeQuery(CompiledQuery.raw("INSERT INTO orders (user_id, total, status) VALUES (?, ?, 'PENDING')", [values.userId, values.total]));
     return String(result.insertId);
   } catch (error) {
     if (driverErrorCode(error) === 'ER_NO_REFERENCED_ROW_2') throw new NotFoundError(notFoundMessage('user', values.userId));
@@ -28,7 +30,9 @@ export async function insertOrder(
 /** Inserts all lines of an order in one statement. */
 export async function insertOrderItems(trx: Kysely<Database>, items: readonly OrderItemRow[]): Promise<void> {
   if (items.length === 0) return;
-  await trx.insertInto('order_items').values(items.map((item) => ({ ...item }))).execute();
+  const params = items.flatMap((item) => [item.order_id, item.product_id, item.quantity, item.unit_price]);
+  const rows = items.map(() => '(?, ?, ?, ?)').join(', ');
+  await trx.executeQuery(CompiledQuery.raw(`INSERT INTO order_items (order_id, product_id, quantity, unit_price) VALUES ${rows}`, params));
 }
 
 export async function findOrderById(trx: Kysely<Database>, id: string): Promise<OrderRow | undefined> {

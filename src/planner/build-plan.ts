@@ -284,3 +284,64 @@ export function entitiesOf(plan: OperationPlan): { entities: Entity[]; onlyCount
   }
   return { entities: [...seen], onlyCounts };
 }
+
+/** A mutation the node:http front can run itself and answer from the written rows. */
+export interface MutationPlan {
+  readonly operationName: string | null;
+  /** Response key of the one root field. */
+  readonly key: string;
+  readonly field: 'placeOrder' | 'cancelOrder';
+  /** Coerced arguments, exactly as the resolver would receive them. */
+  readonly args: Record<string, any>;
+  /** The selection on the returned Order. */
+  readonly object: ObjectPlan;
+  readonly location: { line: number; column: number } | null;
+}
+
+/**
+ * A mutation of exactly one root field, placeOrder or cancelOrder, whose
+ * selection the written rows can answer (order columns, items with their
+ * products), or null. Nothing has run when this answers null.
+ */
+export function buildMutationPlan(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  rawVariables: Record<string, unknown> | null | undefined,
+): MutationPlan | null {
+  const operation = getOperationAST(document, operationName ?? undefined);
+  const mutationType = schema.getMutationType();
+  if (!operation || operation.operation !== 'mutation' || !mutationType) return null;
+  const fragments: Fragments = {};
+  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {}, { maxErrors: 1 });
+  if (coerced.errors) return null;
+  const ctx: Ctx = { schema, fragments, vars: coerced.coerced };
+  try {
+    const roots = [...collectFields(schema, fragments, ctx.vars, mutationType, operation.selectionSet)];
+    if (roots.length !== 1) return null;
+    const [key, nodes] = roots[0]!;
+    const node = nodes[0]!;
+    const field = node.name.value;
+    if (field !== 'placeOrder' && field !== 'cancelOrder') return null;
+    const { values } = args(ctx, mutationType, node);
+    const object = planObject(ctx, 'Order', nodes);
+    if (!servableFromWrite(object)) return null;
+    const location = node.loc ? getLocation(node.loc.source, node.loc.start) : null;
+    return { operationName: operation.name?.value ?? null, key, field, args: values, object, location };
+  } catch (error) {
+    if (error instanceof NotCompilable) return null;
+    if (error instanceof Error && error.name === 'GraphQLError') return null;
+    throw error;
+  }
+}
+
+/** True when every field can be read off an OrderWrite: no user, no aggregates, no lists to page. */
+function servableFromWrite(object: ObjectPlan): boolean {
+  return object.fields.every(({ value }) => {
+    if (value.kind === 'column' || value.kind === 'literal' || value.kind === 'subtotal') return true;
+    if (value.kind === 'items') return servableFromWrite(value.object);
+    if (value.kind === 'parent' && value.via === 'product_id') return servableFromWrite(value.object);
+    return false;
+  });
+}

@@ -12,7 +12,9 @@ import { PREPARED } from '../db/pool.ts';
 import { isAppError, notFoundMessage, type AppError } from '../errors.ts';
 import type { OperationPlan } from './plan.ts';
 import { ResponseCache } from '../cache/response-cache.ts';
-import { buildPlan, entitiesOf } from './build-plan.ts';
+import type { OrderWrite } from '../orders/order.model.ts';
+import { buildMutationPlan, buildPlan, entitiesOf, type MutationPlan } from './build-plan.ts';
+import { orderWriteJson } from './write-response.ts';
 
 export interface GraphQLParams {
   query?: unknown;
@@ -32,6 +34,16 @@ export interface CompiledExecutorOptions {
   preparedStatements?: boolean;
   /** Optional cache of whole responses (RESPONSE_CACHE=true). */
   cache?: ResponseCache | null;
+  /** Runs placeOrder/cancelOrder as their resolvers do; without it mutations take the ordinary path. */
+  mutations?: CompiledMutations | null;
+}
+
+export interface CompiledMutations {
+  run(field: MutationPlan['field'], args: Record<string, any>): Promise<OrderWrite>;
+  /** After a successful write: the same follow-ups as the ordinary path (cache invalidation). */
+  after(field: MutationPlan['field']): void;
+  /** For a masked error: the request id to show and where to log the full error. */
+  unexpected(error: unknown): { requestId: string | undefined };
 }
 
 export interface CompiledAnswer {
@@ -84,6 +96,10 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: Kysely<Databas
       const vars = variables as Record<string, unknown>;
       if (options.admits && !options.admits(doc, vars, operationName as string | undefined)) return null;
       const plan = buildPlan(schema, doc, operationName as string | undefined, vars);
+      if (!plan && options.mutations) {
+        const mutation = buildMutationPlan(schema, doc, operationName as string | undefined, vars);
+        if (mutation) return runMutation(options.mutations, mutation);
+      }
       if (!plan || plan.roots.length === 0 || plan.estimatedObjects > options.maxObjects) return null;
       const compiled = compileJsonQuery(plan);
       const sql = options.preparedStatements ? PREPARED + compiled.sql : compiled.sql;
@@ -143,4 +159,34 @@ function failureBody(plan: OperationPlan, error: AppError): string {
   const nullable = failing.every((root) => root.kind === 'single');
   const data = nullable ? Object.fromEntries(plan.roots.map((root) => [root.key, root.kind === 'literal' ? JSON.parse(root.json) : null])) : null;
   return JSON.stringify({ errors, data });
+}
+
+/**
+ * Runs the mutation and answers from the rows it wrote. Once the write has
+ * started there is no going back to the ordinary path (it would write twice),
+ * so every outcome, errors included, is answered here in the shape graphql-js
+ * gives them: the error at the field's location and path, data null (both
+ * fields are non-null), unexpected errors masked with the request id.
+ */
+async function runMutation(mutations: CompiledMutations, plan: MutationPlan): Promise<CompiledAnswer> {
+  const operationName = nameOf(plan.operationName);
+  const located = (message: string, extensions: Record<string, unknown>) => ({
+    message,
+    ...(plan.location ? { locations: [plan.location] } : {}),
+    path: [plan.key],
+    extensions,
+  });
+  let write: OrderWrite;
+  try {
+    write = await mutations.run(plan.field, plan.args);
+  } catch (error) {
+    if (isAppError(error)) {
+      return { body: JSON.stringify({ errors: [located(error.message, { ...error.extensions })], data: null }), operationName, errorCodes: [error.code] };
+    }
+    const { requestId } = mutations.unexpected(error);
+    const masked = located('Unexpected error.', { code: 'INTERNAL_SERVER_ERROR', requestId });
+    return { body: JSON.stringify({ errors: [masked], data: null }), operationName, errorCodes: ['INTERNAL_SERVER_ERROR'] };
+  }
+  mutations.after(plan.field);
+  return { body: `{"data":{${JSON.stringify(plan.key)}:${orderWriteJson(plan.object, write)}}}`, operationName, errorCodes: [] };
 }
