@@ -56,8 +56,12 @@ export interface CompiledAnswer {
 }
 
 export interface CompiledExecutor {
-  /** The answer, or null when this request must take the ordinary path. */
-  tryExecute(params: GraphQLParams): Promise<CompiledAnswer | null>;
+  /**
+   * The answer, null when this request must take the ordinary path, or
+   * 'timeout' when a query ran past `timeoutMs` (mutations are never cut
+   * short: their transaction's outcome is what the client must hear).
+   */
+  tryExecute(params: GraphQLParams, limits?: { timeoutMs?: number }): Promise<CompiledAnswer | 'timeout' | null>;
 }
 
 const CACHE_SIZE = 1000;
@@ -82,7 +86,7 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: Kysely<Databas
   }
 
   return {
-    async tryExecute(params) {
+    async tryExecute(params, limits) {
       const { query, operationName } = params;
       const variables = params.variables ?? {};
       if (typeof query !== 'string' || (operationName != null && typeof operationName !== 'string')) return null;
@@ -105,7 +109,10 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: Kysely<Databas
       const sql = options.preparedStatements ? PREPARED + compiled.sql : compiled.sql;
       let result;
       try {
-        result = await db.executeQuery<Record<string, string | null>>(CompiledQuery.raw(sql, compiled.params));
+        const running = db.executeQuery<Record<string, string | null>>(CompiledQuery.raw(sql, compiled.params));
+        const outcome = limits?.timeoutMs === undefined ? await running : await beforeDeadline(running, limits.timeoutMs);
+        if (outcome === 'timeout') return 'timeout';
+        result = outcome;
       } catch (error) {
         // The database is down, the pool stayed busy or the statement ran too
         // long: answer now, as the resolvers would (each root field fails with
@@ -189,4 +196,17 @@ async function runMutation(mutations: CompiledMutations, plan: MutationPlan): Pr
   }
   mutations.after(plan.field);
   return { body: `{"data":{${JSON.stringify(plan.key)}:${orderWriteJson(plan.object, write)}}}`, operationName, errorCodes: [] };
+}
+
+/** The promise's value, or 'timeout' once `ms` have passed (the work itself goes on). */
+async function beforeDeadline<T>(work: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), Math.max(0, ms))));
+  // A late failure of the abandoned work is the statement limit's business, not an unhandled rejection.
+  work.catch(() => {});
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
