@@ -10,7 +10,10 @@ import type { Database } from '../db/database.ts';
 import { compileJsonQuery } from '../db/json-query.ts';
 import { PREPARED } from '../db/pool.ts';
 import { isAppError, notFoundMessage, type AppError } from '../errors.ts';
-import type { OperationPlan } from './plan.ts';
+import type { OperationPlan, RootPlan } from './plan.ts';
+import { parseId } from '../scalars.ts';
+import { Kind, type OperationDefinitionNode } from 'graphql';
+import type { CompiledJsonQuery } from '../db/json-query.ts';
 import { ResponseCache } from '../cache/response-cache.ts';
 import type { OrderWrite } from '../orders/order.model.ts';
 import { buildMutationPlan, buildPlan, entitiesOf, type MutationPlan } from './build-plan.ts';
@@ -85,6 +88,43 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: Kysely<Databas
     return doc;
   }
 
+  // Point lookups by id variables plan the same way whatever the ids: plan and
+  // compile once per document, then only validate and bind the ids.
+  const templates = new WeakMap<DocumentNode, Map<string, QueryTemplate | null>>();
+
+  function templateFor(doc: DocumentNode, operationName: string | undefined): QueryTemplate | null {
+    let byOperation = templates.get(doc);
+    if (!byOperation) templates.set(doc, (byOperation = new Map()));
+    const key = operationName ?? '';
+    let template = byOperation.get(key);
+    if (template === undefined) {
+      template = buildTemplate(doc, operationName);
+      byOperation.set(key, template);
+    }
+    return template;
+  }
+
+  function buildTemplate(doc: DocumentNode, operationName: string | undefined): QueryTemplate | null {
+    const names = idOnlyVariables(doc, operationName);
+    if (!names || names.length === 0 || names.length > 100) return null;
+    // Distinct valid ids no client would send stand in for the variables.
+    const sentinels = names.map((_, i) => `18446744073709551${String(i).padStart(3, '0')}`);
+    const vars = Object.fromEntries(names.map((name, i) => [name, sentinels[i]]));
+    if (options.admits && !options.admits(doc, vars, operationName)) return null;
+    const plan = buildPlan(schema, doc, operationName, vars);
+    if (!plan || plan.roots.length === 0 || plan.estimatedObjects > options.maxObjects) return null;
+    const compiled = compileJsonQuery(plan);
+    return {
+      plan,
+      compiled,
+      variables: names.map((name, i) => ({
+        name,
+        params: compiled.params.flatMap((value, j) => (value === sentinels[i] ? [j] : [])),
+        roots: plan.roots.flatMap((root, j) => (root.kind === 'single' && root.id === sentinels[i] ? [j] : [])),
+      })),
+    };
+  }
+
   return {
     async tryExecute(params, limits) {
       const { query, operationName } = params;
@@ -98,14 +138,23 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: Kysely<Databas
       const doc = document(query);
       if (!doc) return null;
       const vars = variables as Record<string, unknown>;
-      if (options.admits && !options.admits(doc, vars, operationName as string | undefined)) return null;
-      const plan = buildPlan(schema, doc, operationName as string | undefined, vars);
-      if (!plan && options.mutations) {
-        const mutation = buildMutationPlan(schema, doc, operationName as string | undefined, vars);
-        if (mutation) return runMutation(options.mutations, mutation);
+      let plan: OperationPlan | null;
+      let compiled: CompiledJsonQuery;
+      const template = templateFor(doc, operationName as string | undefined);
+      if (template) {
+        const filled = fillTemplate(template, vars);
+        if (!filled) return null;
+        ({ plan, compiled } = filled);
+      } else {
+        if (options.admits && !options.admits(doc, vars, operationName as string | undefined)) return null;
+        plan = buildPlan(schema, doc, operationName as string | undefined, vars);
+        if (!plan && options.mutations) {
+          const mutation = buildMutationPlan(schema, doc, operationName as string | undefined, vars);
+          if (mutation) return runMutation(options.mutations, mutation);
+        }
+        if (!plan || plan.roots.length === 0 || plan.estimatedObjects > options.maxObjects) return null;
+        compiled = compileJsonQuery(plan);
       }
-      if (!plan || plan.roots.length === 0 || plan.estimatedObjects > options.maxObjects) return null;
-      const compiled = compileJsonQuery(plan);
       const sql = options.preparedStatements ? PREPARED + compiled.sql : compiled.sql;
       let result;
       try {
@@ -209,4 +258,71 @@ async function beforeDeadline<T>(work: Promise<T>, ms: number): Promise<T | 'tim
   } finally {
     clearTimeout(timer);
   }
+}
+
+interface QueryTemplate {
+  readonly plan: OperationPlan;
+  readonly compiled: CompiledJsonQuery;
+  /** Where each id variable's value goes: parameter positions, and single roots (for NOT_FOUND). */
+  readonly variables: { name: string; params: number[]; roots: number[] }[];
+}
+
+/** The plan and statement for these variables, or null when an id is missing or malformed (the resolvers say so). */
+function fillTemplate(template: QueryTemplate, vars: Record<string, unknown>): { plan: OperationPlan; compiled: CompiledJsonQuery } | null {
+  const params = [...template.compiled.params];
+  const roots: RootPlan[] = [...template.plan.roots];
+  for (const variable of template.variables) {
+    const raw = vars[variable.name];
+    const text = typeof raw === 'number' && Number.isInteger(raw) ? String(raw) : raw;
+    if (typeof text !== 'string') return null;
+    let id: string;
+    try {
+      id = parseId(text);
+    } catch {
+      return null;
+    }
+    for (const j of variable.params) params[j] = id;
+    for (const j of variable.roots) roots[j] = { ...(roots[j] as Extract<RootPlan, { kind: 'single' }>), id };
+  }
+  return { plan: { ...template.plan, roots }, compiled: { sql: template.compiled.sql, params } };
+}
+
+/**
+ * The operation's variables when every one is an `ID!` used only as the `id`
+ * argument of user/order/product (fields that exist only on Query), so its
+ * value can only become a bound parameter; null otherwise.
+ */
+function idOnlyVariables(doc: DocumentNode, operationName: string | undefined): string[] | null {
+  const operations = doc.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
+  if (!operation || operation.operation !== 'query') return null;
+  const names: string[] = [];
+  for (const definition of operation.variableDefinitions ?? []) {
+    const type = definition.type;
+    if (type.kind !== Kind.NON_NULL_TYPE || type.type.kind !== Kind.NAMED_TYPE || type.type.name.value !== 'ID') return null;
+    if (definition.defaultValue) return null;
+    names.push(definition.variable.name.value);
+  }
+  // Every use of a variable, anywhere in the document, must be user/order/product(id: $v).
+  let ok = true;
+  const visit = (node: unknown, parentField: string | null, argument: string | null): void => {
+    if (!ok || !node || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach((n) => visit(n, parentField, argument));
+    const n = node as { kind?: string; name?: { value: string }; value?: unknown };
+    if (n.kind === Kind.VARIABLE_DEFINITION) return;
+    if (n.kind === Kind.VARIABLE) {
+      if (!(argument === 'id' && (parentField === 'user' || parentField === 'order' || parentField === 'product'))) ok = false;
+      return;
+    }
+    if (n.kind === Kind.FIELD) {
+      const field = n as unknown as { name: { value: string }; arguments?: { name: { value: string }; value: unknown }[]; directives?: unknown; selectionSet?: unknown };
+      for (const arg of field.arguments ?? []) visit(arg.value, field.name.value, arg.name.value);
+      visit(field.directives, null, null);
+      visit(field.selectionSet, null, null);
+      return;
+    }
+    for (const [key, value] of Object.entries(n)) if (key !== 'loc') visit(value, parentField, key === 'value' ? argument : null);
+  };
+  visit(doc.definitions, null, null);
+  return ok ? names : null;
 }
