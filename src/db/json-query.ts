@@ -91,7 +91,12 @@ function objectJson(b: Builder, a: string, object: ObjectPlan): string {
   return `CONCAT(${parts.join(', ')})`;
 }
 
-/** The WHERE conditions of a connection's rows (before paging), for alias `x`. */
+/**
+ * The WHERE conditions of a connection's rows (before paging), for alias `x`.
+ * The same filters as the repositories' Kysely queries, written for a
+ * correlated alias; test/compiled-queries.test.ts holds the two to the same
+ * answers.
+ */
 function baseWhere(b: Builder, x: string, c: ConnectionPlan, parent: string | null): string {
   const conditions: string[] = [];
   if (c.ofParentUser && parent) conditions.push(`${x}.user_id = ${parent}.id`);
