@@ -18,6 +18,12 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     testTimeout: 30_000,
+    // These tests drive a real database, Redis and child processes on two
+    // shared cores; in CI a test that fails is run once more so a rare timing
+    // outlier does not block a landing. A test that fails twice still fails,
+    // and retried tests are listed in the report (one SSE event wait was seen
+    // to time out once in ~10 full local runs; see the issue notes).
+    retry: process.env.CI ? 1 : 0,
     hookTimeout: 60_000,
     pool: 'forks',
   },

@@ -78,6 +78,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         maxTokens: config.limits.maxTokens,
         // Over any limit: decline, so the ordinary path answers QUERY_TOO_COMPLEX.
         admits: (document, variables, operationName) => withinLimits(schema, document, variables, operationName, config.limits),
+        // As maskError does on the ordinary path: the driver's cause goes to the log.
+        onServiceError: (error) => log.warn({ code: error.code, err: error.cause, requestId: db.stats.currentScope()?.requestId }, error.message),
         mutations: config.compiledMutations
           ? {
               run: (field, args) => (field === 'placeOrder' ? placeOrder(db.kysely, args.input, pubsub) : cancelOrder(db.kysely, args.id)),

@@ -37,6 +37,8 @@ export interface CompiledExecutorOptions {
   preparedStatements?: boolean;
   /** Optional cache of whole responses (RESPONSE_CACHE=true). */
   cache?: ResponseCache | null;
+  /** Told of TIMEOUT / SERVICE_UNAVAILABLE answers, for the operator's log (the client gets the code). */
+  onServiceError?: (error: AppError) => void;
   /** Runs placeOrder/cancelOrder as their resolvers do; without it mutations take the ordinary path. */
   mutations?: CompiledMutations | null;
 }
@@ -150,7 +152,7 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: Kysely<Databas
         plan = buildPlan(schema, doc, operationName as string | undefined, vars);
         if (!plan && options.mutations) {
           const mutation = buildMutationPlan(schema, doc, operationName as string | undefined, vars);
-          if (mutation) return runMutation(options.mutations, mutation);
+          if (mutation) return runMutation(options.mutations, mutation, options.onServiceError);
         }
         if (!plan || plan.roots.length === 0 || plan.estimatedObjects > options.maxObjects) return null;
         compiled = compileJsonQuery(plan);
@@ -167,6 +169,7 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: Kysely<Databas
         // long: answer now, as the resolvers would (each root field fails with
         // the error), rather than run the same work again through them.
         if (isAppError(error) && (error.code === 'TIMEOUT' || error.code === 'SERVICE_UNAVAILABLE')) {
+          options.onServiceError?.(error);
           return { body: failureBody(plan, error), operationName: nameOf(operationName ?? plan.operationName), errorCodes: [error.code] };
         }
         throw error;
@@ -224,7 +227,11 @@ function failureBody(plan: OperationPlan, error: AppError): string {
  * gives them: the error at the field's location and path, data null (both
  * fields are non-null), unexpected errors masked with the request id.
  */
-async function runMutation(mutations: CompiledMutations, plan: MutationPlan): Promise<CompiledAnswer> {
+async function runMutation(
+  mutations: CompiledMutations,
+  plan: MutationPlan,
+  onServiceError?: (error: AppError) => void,
+): Promise<CompiledAnswer> {
   const operationName = nameOf(plan.operationName);
   const located = (message: string, extensions: Record<string, unknown>) => ({
     message,
@@ -237,6 +244,7 @@ async function runMutation(mutations: CompiledMutations, plan: MutationPlan): Pr
     write = await mutations.run(plan.field, plan.args);
   } catch (error) {
     if (isAppError(error)) {
+      if (error.code === 'TIMEOUT' || error.code === 'SERVICE_UNAVAILABLE') onServiceError?.(error);
       return { body: JSON.stringify({ errors: [located(error.message, { ...error.extensions })], data: null }), operationName, errorCodes: [error.code] };
     }
     const { requestId } = mutations.unexpected(error);
