@@ -9,7 +9,8 @@ import { multiplyMoney } from '../money.ts';
 import type { OrderPlacedEvent } from '../pubsub.ts';
 import { parseId } from '../scalars.ts';
 import { cancelOrder } from './cancel-order.ts';
-import { countOrders, findOrdersPage, type OrderFilterValues } from './order.repository.ts';
+import { orderFilterValues } from './order.filter.ts';
+import { countOrders, findOrdersPage } from './order.repository.ts';
 import { placeOrder } from './place-order.ts';
 
 export const orderResolvers: Resolvers = {
@@ -23,15 +24,7 @@ export const orderResolvers: Resolvers = {
     async orders(_parent, args, { db, loaders }) {
       const first = checkFirst(args.first);
       const afterId = decodeCursor('Order', args.after);
-      const input = args.filter;
-      const filter: OrderFilterValues | null = input
-        ? {
-            status: input.status ?? null,
-            userId: input.userId != null ? parseId(input.userId, 'filter.userId') : null,
-            createdAfter: input.createdAfter ?? null,
-            createdBefore: input.createdBefore ?? null,
-          }
-        : null;
+      const filter = orderFilterValues(args.filter);
       const rows = await findOrdersPage(db, { first, afterId, filter });
       for (const row of rows) loaders.orderById.prime(row.id, row);
       return buildConnection('Order', toPage(rows, first), afterId, () => countOrders(db, filter));

@@ -14,11 +14,13 @@ import {
   type GraphQLField,
   type GraphQLObjectType,
   type GraphQLSchema,
+  type OperationDefinitionNode,
 } from 'graphql';
 import { collectFields, collectSubfields } from 'graphql/execution/collectFields.js';
 import { getArgumentValues, getVariableValues } from 'graphql/execution/values.js';
 import { checkFirst, decodeCursor } from '../connections.ts';
 import type { OrderStatus } from '../db/database.ts';
+import { orderFilterValues } from '../orders/order.filter.ts';
 import { parseId } from '../scalars.ts';
 import type { ConnectionPart, ConnectionPlan, Entity, ObjectPlan, OperationPlan, PlanField, PlanValue, RootPlan } from './plan.ts';
 
@@ -45,23 +47,43 @@ export function buildPlan(
   operationName: string | null | undefined,
   rawVariables: Record<string, unknown> | null | undefined,
 ): OperationPlan | null {
-  const operation = getOperationAST(document, operationName ?? undefined);
-  if (!operation || operation.operation !== 'query') return null;
-  const fragments: Fragments = {};
-  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {}, { maxErrors: 1 });
-  if (coerced.errors) return null;
-  const ctx: Ctx = { schema, fragments, vars: coerced.coerced };
+  const prepared = prepareOperation(schema, document, operationName, rawVariables, 'query');
+  if (!prepared) return null;
+  const { operation, ctx } = prepared;
   const queryType = schema.getQueryType()!;
-  try {
+  return compilableOrNull(() => {
     const roots: RootPlan[] = [];
     let estimatedObjects = 0;
-    for (const [key, nodes] of collectFields(schema, fragments, ctx.vars, queryType, operation.selectionSet)) {
+    for (const [key, nodes] of collectFields(schema, ctx.fragments, ctx.vars, queryType, operation.selectionSet)) {
       const root = planRoot(ctx, queryType, key, nodes);
       roots.push(root);
       estimatedObjects += rootCost(root);
     }
     return { operationName: operation.name?.value ?? null, roots, estimatedObjects };
+  });
+}
+
+/** The operation of that kind and its planning context, or null (wrong kind, or variables the resolvers would refuse). */
+function prepareOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  rawVariables: Record<string, unknown> | null | undefined,
+  kind: 'query' | 'mutation',
+): { operation: OperationDefinitionNode; ctx: Ctx } | null {
+  const operation = getOperationAST(document, operationName ?? undefined);
+  if (!operation || operation.operation !== kind) return null;
+  const fragments: Fragments = {};
+  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {}, { maxErrors: 1 });
+  if (coerced.errors) return null;
+  return { operation, ctx: { schema, fragments, vars: coerced.coerced } };
+}
+
+/** Runs a planning step; null when it met something only the resolvers handle. */
+function compilableOrNull<T>(plan: () => T | null): T | null {
+  try {
+    return plan();
   } catch (error) {
     if (error instanceof NotCompilable) return null;
     // An argument the resolvers would refuse (bad id, first out of range, ...).
@@ -100,17 +122,13 @@ function planRoot(ctx: Ctx, queryType: GraphQLObjectType, key: string, nodes: re
     case 'products':
       return { key, kind: 'connection', connection: planConnection(ctx, 'product', values, nodes, false) };
     case 'productCount':
-      return { key, kind: 'productCount', filter: productFilter(values.filter) };
+      return { key, kind: 'productCount', filter: values.filter ?? null };
     default:
       return bail();
   }
 }
 
 const TYPE_OF = { user: 'User', order: 'Order', product: 'Product' } as const;
-
-function productFilter(filter: any) {
-  return filter ? { search: filter.search ?? null, inStock: filter.inStock ?? null, minPrice: filter.minPrice ?? null, maxPrice: filter.maxPrice ?? null } : null;
-}
 
 function planConnection(
   ctx: Ctx,
@@ -122,23 +140,9 @@ function planConnection(
   const kind = TYPE_OF[entity];
   const first = checkFirst(values.first);
   const afterId = decodeCursor(kind, values.after);
-  const f = values.filter;
+  // The same filter values the resolvers pass to their repositories.
   const filter: ConnectionPlan['filter'] =
-    entity === 'user'
-      ? { entity, values: f ? { search: f.search ?? null } : null }
-      : entity === 'product'
-        ? { entity, values: productFilter(f) }
-        : {
-            entity,
-            values: f
-              ? {
-                  status: f.status ?? null,
-                  userId: f.userId != null ? parseId(f.userId, 'filter.userId') : null,
-                  createdAfter: f.createdAfter ?? null,
-                  createdBefore: f.createdBefore ?? null,
-                }
-              : null,
-          };
+    entity === 'order' ? { entity, values: orderFilterValues(values.filter) } : { entity, values: values.filter ?? null };
   const connectionType = objectType(ctx, `${kind}Connection`);
   const parts: ConnectionPlan['parts'] = [];
   for (const [key, subNodes] of collectSubfields(ctx.schema, ctx.fragments, ctx.vars, connectionType, nodes)) {
@@ -309,16 +313,12 @@ export function buildMutationPlan(
   operationName: string | null | undefined,
   rawVariables: Record<string, unknown> | null | undefined,
 ): MutationPlan | null {
-  const operation = getOperationAST(document, operationName ?? undefined);
   const mutationType = schema.getMutationType();
-  if (!operation || operation.operation !== 'mutation' || !mutationType) return null;
-  const fragments: Fragments = {};
-  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {}, { maxErrors: 1 });
-  if (coerced.errors) return null;
-  const ctx: Ctx = { schema, fragments, vars: coerced.coerced };
-  try {
-    const roots = [...collectFields(schema, fragments, ctx.vars, mutationType, operation.selectionSet)];
+  const prepared = mutationType ? prepareOperation(schema, document, operationName, rawVariables, 'mutation') : null;
+  if (!mutationType || !prepared) return null;
+  const { operation, ctx } = prepared;
+  return compilableOrNull(() => {
+    const roots = [...collectFields(schema, ctx.fragments, ctx.vars, mutationType, operation.selectionSet)];
     if (roots.length !== 1) return null;
     const [key, nodes] = roots[0]!;
     const node = nodes[0]!;
@@ -329,11 +329,7 @@ export function buildMutationPlan(
     if (!servableFromWrite(object)) return null;
     const location = node.loc ? getLocation(node.loc.source, node.loc.start) : null;
     return { operationName: operation.name?.value ?? null, key, field, args: values, object, location };
-  } catch (error) {
-    if (error instanceof NotCompilable) return null;
-    if (error instanceof Error && error.name === 'GraphQLError') return null;
-    throw error;
-  }
+  });
 }
 
 /** True when every field can be read off an OrderWrite: no user, no aggregates, no lists to page. */
