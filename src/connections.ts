@@ -4,6 +4,7 @@
 // totalCount and hasPreviousPage cost a statement each, so they are thunks
 // that run only when a client selects them.
 import { BadUserInputError } from './errors.ts';
+import { MAX_ID } from './scalars.ts';
 
 export type CursorKind = 'User' | 'Order' | 'Product';
 
@@ -39,8 +40,6 @@ export function checkFirst(first: number | null | undefined, fallback = 20, argu
 export function encodeCursor(kind: CursorKind, id: string): string {
   return Buffer.from(`${kind}:${id}`, 'utf8').toString('base64url');
 }
-
-const MAX_ID = 18446744073709551615n;
 
 /** Returns the id inside a cursor this server issued for `kind`, or throws BAD_USER_INPUT. */
 export function decodeCursor(kind: CursorKind, cursor: string | null | undefined, argument = 'after'): string | null {

@@ -93,7 +93,8 @@ export const DecimalScalar = {
   },
 } as unknown as GraphQLScalarType<string, string>;
 
-const MAX_ID = 18446744073709551615n;
+/** The largest BIGINT UNSIGNED id. */
+export const MAX_ID = 18446744073709551615n;
 
 /** Validates an ID argument ("42") and returns its canonical decimal form. */
 export function parseId(value: string, argument = 'id'): string {

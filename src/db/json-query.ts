@@ -7,6 +7,7 @@
 // Every value a client sent is a bound parameter; the SQL text only carries
 // names and JSON punctuation chosen here.
 import type { ConnectionPlan, ObjectPlan, OperationPlan, PlanValue, RootPlan, ValueFormat } from '../planner/plan.ts';
+import { MAX_ID } from '../scalars.ts';
 import { containsPattern } from './sql-helpers.ts';
 
 export interface CompiledJsonQuery {
@@ -16,7 +17,6 @@ export interface CompiledJsonQuery {
 
 const TABLE = { user: 'users', order: 'orders', product: 'products', item: 'order_items' } as const;
 const CURSOR_KIND = { user: 'User', order: 'Order', product: 'Product' } as const;
-const MAX_ID = '18446744073709551615';
 
 /** A SQL string literal of text chosen by this module (names, JSON punctuation). */
 function lit(text: string): string {
@@ -142,7 +142,7 @@ function connectionJson(b: Builder, c: ConnectionPlan, parent: string | null): s
     return `(SELECT ${x}.id FROM ${table} ${x} WHERE ${baseWhere(b, x, c, parent)}${afterCond(x)} ORDER BY ${x}.id LIMIT 1 OFFSET ${c.first - 1})`;
   };
   const pageWhere = (x: string) =>
-    c.first === 0 ? 'FALSE' : `${baseWhere(b, x, c, parent)}${afterCond(x)} AND ${x}.id <= COALESCE(${cutoff()}, ${MAX_ID})`;
+    c.first === 0 ? 'FALSE' : `${baseWhere(b, x, c, parent)}${afterCond(x)} AND ${x}.id <= COALESCE(${cutoff()}, ${MAX_ID.toString()})`;
   // The page's rows as `FROM ...` for alias x. At the root a derived table
   // with LIMIT reads just the page by primary key; correlated to a parent row
   // (no LATERAL in MariaDB) the cutoff id bounds the range instead.

@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { transactionWithRetry } from '../db/transaction.ts';
-import { ConflictError, NotFoundError } from '../errors.ts';
+import { ConflictError, NotFoundError, notFoundMessage } from '../errors.ts';
 import { adjustStock, lockProductsForUpdate, MAX_STOCK_COLUMN } from '../products/product.writes.ts';
 import { parseId } from '../scalars.ts';
 import type { OrderWrite } from './order.model.ts';
@@ -19,7 +19,7 @@ export async function cancelOrder(db: Kysely<Database>, rawId: string): Promise<
 
 async function cancelOrderIn(trx: Kysely<Database>, id: string): Promise<OrderWrite> {
   const order = await lockOrderForUpdate(trx, id);
-  if (!order) throw new NotFoundError(`No order with id "${id}"`);
+  if (!order) throw new NotFoundError(notFoundMessage('order', id));
   if (order.status === 'SHIPPED' || order.status === 'CANCELLED') {
     throw new ConflictError(`Order ${id} is ${order.status} and can no longer be cancelled`, 'id');
   }

@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import { mapWithConcurrency } from '../concurrency.ts';
 import type { Database, ProductRow } from '../db/database.ts';
 import { transactionWithRetry } from '../db/transaction.ts';
-import { BadUserInputError, isAppError, NotFoundError } from '../errors.ts';
+import { BadUserInputError, isAppError, NotFoundError, notFoundMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { parseId } from '../scalars.ts';
 import { checkInt } from '../validation.ts';
@@ -56,7 +56,7 @@ async function restockOne(db: Kysely<Database>, item: RestockItem, index: number
 async function addStock(trx: Kysely<Database>, productId: string, quantity: number, index: number): Promise<ProductRow> {
   // Locked first so the overflow check and the update see the same stock.
   const [row] = await lockProductsForUpdate(trx, [productId]);
-  if (!row) throw new NotFoundError(`No product with id "${productId}"`);
+  if (!row) throw new NotFoundError(notFoundMessage('product', productId));
   const stock = row.stock + quantity;
   if (stock > MAX_STOCK) {
     throw new BadUserInputError(
