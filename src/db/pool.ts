@@ -58,6 +58,11 @@ const TIMEOUT_ERRNOS = new Map([
 /** The driver-side bound sits this far past the server-side one, which should always fire first. */
 const DRIVER_TIMEOUT_MARGIN_MS = 1000;
 
+/** True for a driver code meaning the database cannot be reached (start-up retries these). */
+export function isUnreachableCode(code: string | null): boolean {
+  return code !== null && UNAVAILABLE_CODES.has(code);
+}
+
 export function driverErrorCode(error: unknown): string | null {
   if (error && typeof error === 'object') {
     if ('code' in error && typeof error.code === 'string') return error.code;

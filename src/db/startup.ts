@@ -5,8 +5,7 @@ import mysql from 'mysql2';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { ensureDatabase, migrateToLatest } from './migrate.ts';
-
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNRESET', 'PROTOCOL_CONNECTION_LOST', 'EAI_AGAIN', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN']);
+import { isUnreachableCode } from './pool.ts';
 
 export async function waitForDatabase(
   config: Config,
@@ -25,7 +24,7 @@ export async function waitForDatabase(
       return;
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';
-      if (!UNREACHABLE.has(code)) {
+      if (!isUnreachableCode(code)) {
         const message = error instanceof Error ? error.message : String(error);
         log.fatal({ code }, `cannot prepare the database: ${message}`);
         process.exit(1);
