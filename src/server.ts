@@ -69,6 +69,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         maxEntries: 10_000,
       })
     : null;
+  /** After a write: drop what it changed here at once, and in other gateways through the pub/sub (Redis with REDIS_URL). */
+  const invalidateCache = (entities: CachedEntity[]) => {
+    if (!cache) return;
+    cache.invalidate(entities);
+    pubsub.publishCacheInvalidation(entities);
+  };
   const stopCacheFeed = cache ? pubsub.onCacheInvalidation((entities) => cache.invalidate(entities as CachedEntity[])) : () => {};
   const compiled = config.compiledQueries
     ? createCompiledExecutor(schema, db.kysely, {
@@ -83,12 +89,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         mutations: config.compiledMutations
           ? {
               run: (field, args) => (field === 'placeOrder' ? placeOrder(db.kysely, args.input, pubsub) : cancelOrder(db.kysely, args.id)),
-              after: (field) => {
-                if (!cache) return;
-                const entities = [...MUTATION_EFFECTS[field]!];
-                cache.invalidate(entities);
-                pubsub.publishCacheInvalidation(entities);
-              },
+              after: (field) => invalidateCache([...MUTATION_EFFECTS[field]!]),
               unexpected: (error) => {
                 const requestId = db.stats.currentScope()?.requestId;
                 log.error({ err: error, requestId }, 'unexpected error');
@@ -115,15 +116,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       useQueryLimits(config.limits),
       useRequestTimeout({ timeoutMs: config.limits.requestTimeoutMs, stats: db.stats }),
       useInputErrorCodes(),
-      // Locally at once; other gateways through the pub/sub (Redis when REDIS_URL is set).
-      ...(cache
-        ? [
-            useResponseCacheInvalidation((entities) => {
-              cache.invalidate(entities);
-              pubsub.publishCacheInvalidation(entities);
-            }),
-          ]
-        : []),
+      ...(cache ? [useResponseCacheInvalidation(invalidateCache)] : []),
     ],
     maskedErrors: {
       maskError(error, message): Error {

@@ -12,7 +12,7 @@ import { PREPARED } from '../db/pool.ts';
 import { isAppError, notFoundMessage, type AppError } from '../errors.ts';
 import type { OperationPlan, RootPlan } from './plan.ts';
 import { parseId } from '../scalars.ts';
-import { Kind, type OperationDefinitionNode } from 'graphql';
+import { getOperationAST, Kind } from 'graphql';
 import type { CompiledJsonQuery } from '../db/json-query.ts';
 import { ResponseCache } from '../cache/response-cache.ts';
 import type { OrderWrite } from '../orders/order.model.ts';
@@ -301,8 +301,7 @@ function fillTemplate(template: QueryTemplate, vars: Record<string, unknown>): {
  * value can only become a bound parameter; null otherwise.
  */
 function idOnlyVariables(doc: DocumentNode, operationName: string | undefined): string[] | null {
-  const operations = doc.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
+  const operation = getOperationAST(doc, operationName);
   if (!operation || operation.operation !== 'query') return null;
   const names: string[] = [];
   for (const definition of operation.variableDefinitions ?? []) {
