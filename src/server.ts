@@ -77,7 +77,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   };
   const stopCacheFeed = cache ? pubsub.onCacheInvalidation((entities) => cache.invalidate(entities as CachedEntity[])) : () => {};
   const compiled = config.compiledQueries
-    ? createCompiledExecutor(schema, db.kysely, {
+    ? createCompiledExecutor(schema, db.direct, {
         maxObjects: config.compiledMaxObjects,
         cache,
         preparedStatements: config.preparedStatements,

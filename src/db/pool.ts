@@ -5,7 +5,7 @@
 import mysql from 'mysql2';
 import type { Pool, PoolConnection } from 'mysql2';
 import {
-  type CompiledQuery,
+  CompiledQuery,
   Kysely,
   MysqlDialect,
   type DatabaseConnection,
@@ -17,10 +17,31 @@ import {
 import type { Config } from '../config.ts';
 import { ServiceUnavailableError, TimeoutError } from '../errors.ts';
 import type { Database } from './database.ts';
-import { SqlStats } from './stats.ts';
+import { SqlStats, type RequestScope } from './stats.ts';
+
+/**
+ * What the hot paths need to send SQL they already hold as text. Kysely, a
+ * Kysely transaction and the direct runners below all fit it, so the same
+ * statements run through either.
+ */
+export interface SqlSession {
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>>;
+}
 
 export interface Db {
   readonly kysely: Kysely<Database>;
+  /**
+   * One statement straight on a pool connection, without Kysely's layers:
+   * for compiled queries, whose SQL is already text. Counted, time-bounded
+   * and mapped exactly as statements sent through Kysely.
+   */
+  readonly direct: SqlSession;
+  /**
+   * Runs `work` in one transaction on one pool connection, with the same
+   * direct sending: BEGIN, the work's statements, COMMIT; ROLLBACK when the
+   * work throws (the connection is dropped if even that fails).
+   */
+  transaction<T>(work: (trx: SqlSession) => Promise<T>): Promise<T>;
   readonly stats: SqlStats;
   readonly pool: Pool;
   /** Resolves true when the database answers `SELECT 1` within `timeoutMs`. */
@@ -160,8 +181,67 @@ export function createDb(config: Config, stats = new SqlStats()): Db {
   const dialect = new InstrumentedDialect(new MysqlDialect({ pool: boundedPool }), stats);
   const kysely = new Kysely<Database>({ dialect });
 
+  // The direct runners: the same pool, bound, counting and error mapping as
+  // the Kysely path, with one promise per statement instead of Kysely's
+  // layers of async functions (each promise costs, more so under the
+  // AsyncLocalStorage of the request scope).
+  type Done<R> = (error: unknown, result?: QueryResult<R>) => void;
+  const acquire = (done: (error: unknown, connection?: PoolConnection) => void) => {
+    // As InstrumentedDriver.acquireConnection: a request past its time limit gets no connection.
+    if (stats.currentScope()?.timedOut) return done(new TimeoutError());
+    boundedPool.getConnection((error, connection) => (error ? done(mapDriverError(error)) : done(null, connection)));
+  };
+  const run = <R>(connection: PoolConnection, query: CompiledQuery, scope: RequestScope | undefined, done: Done<R>) => {
+    const start = performance.now();
+    stats.started();
+    sendStatement(connection, query.sql, query.parameters, driverTimeoutMs, (error, result) => {
+      stats.finishedIn(scope, query.sql, performance.now() - start, error ? (driverErrorCode(error) ?? 'ERROR') : null);
+      if (error) done(mapDriverError(error));
+      else done(null, toQueryResult<R>(result));
+    });
+  };
+  const settle = <R>(resolve: (result: QueryResult<R>) => void, reject: (error: unknown) => void): Done<R> =>
+    (error, result) => (error ? reject(error) : resolve(result!));
+  const direct: SqlSession = {
+    executeQuery<R>(query: CompiledQuery) {
+      return new Promise<QueryResult<R>>((resolve, reject) => {
+        const scope = stats.currentScope();
+        acquire((error, connection) => {
+          if (error) return reject(error);
+          run<R>(connection!, query, scope, (failure, result) => {
+            connection!.release();
+            settle(resolve, reject)(failure, result);
+          });
+        });
+      });
+    },
+  };
+
   return {
     kysely,
+    direct,
+    async transaction(work) {
+      const scope = stats.currentScope();
+      const connection = await new Promise<PoolConnection>((resolve, reject) =>
+        acquire((error, borrowed) => (error ? reject(error) : resolve(borrowed!))),
+      );
+      const trx: SqlSession = {
+        executeQuery: <R>(query: CompiledQuery) =>
+          new Promise<QueryResult<R>>((resolve, reject) => run<R>(connection, query, scope, settle(resolve, reject))),
+      };
+      try {
+        await trx.executeQuery(BEGIN);
+        const result = await work(trx);
+        await trx.executeQuery(COMMIT);
+        return result;
+      } catch (error) {
+        // Left in an unknown state when even the rollback fails: the pool gets a fresh connection instead.
+        await trx.executeQuery(ROLLBACK).catch(() => connection.destroy());
+        throw error;
+      } finally {
+        connection.release();
+      }
+    },
     stats,
     pool,
     async ping(timeoutMs = 1000) {
@@ -209,17 +289,55 @@ function patchConnection(connection: PoolConnection, timeoutMs: number): void {
   patchedConnections.add(connection);
   type Send = (this: PoolConnection, ...args: unknown[]) => unknown;
   const query = connection.query as unknown as Send;
-  const execute = connection.execute as unknown as Send;
   const bounded: Send = function (...args) {
     const [sql, values, callback] = args;
     if (typeof sql !== 'string' || typeof callback !== 'function') return query.apply(this, args);
-    const send = sql.startsWith(PREPARED) ? execute : query;
-    return send.call(this, { sql, timeout: timeoutMs }, values, (error: unknown, ...rest: unknown[]) => {
-      if (driverErrorCode(error) === 'PROTOCOL_SEQUENCE_TIMEOUT') connection.destroy();
-      (callback as (...a: unknown[]) => void)(error, ...rest);
-    });
+    sendStatement(this, sql, values as readonly unknown[], timeoutMs, callback as (error: unknown, result?: unknown) => void);
   };
   (connection as unknown as { query: Send }).query = bounded;
+}
+
+type Send = (options: { sql: string; timeout: number }, values: unknown, callback: (error: unknown, result?: unknown) => void) => unknown;
+
+/**
+ * One statement on a borrowed connection, for both paths: PREPARED text as a
+ * prepared statement, anything else as text, with the driver-side time bound.
+ * mysql2 would keep a connection whose statement timed out, possibly still
+ * running it, so such a connection is destroyed instead: the pool replaces it.
+ */
+function sendStatement(
+  connection: PoolConnection,
+  sql: string,
+  values: readonly unknown[],
+  timeoutMs: number,
+  callback: (error: unknown, result?: unknown) => void,
+): void {
+  // The unpatched methods: `query` may be the bounded wrapper above.
+  const send = (sql.startsWith(PREPARED) ? connectionExecute : connectionQuery) as unknown as Send;
+  send.call(connection, { sql, timeout: timeoutMs }, values, (error, result) => {
+    if (error && driverErrorCode(error) === 'PROTOCOL_SEQUENCE_TIMEOUT') connection.destroy();
+    callback(error, result);
+  });
+}
+
+const { query: connectionQuery, execute: connectionExecute } = (mysql as unknown as { Connection: { prototype: PoolConnection } }).Connection.prototype;
+const BEGIN = CompiledQuery.raw('BEGIN');
+const COMMIT = CompiledQuery.raw('COMMIT');
+const ROLLBACK = CompiledQuery.raw('ROLLBACK');
+
+/** A driver result in Kysely's shape (as its MysqlConnection makes it), so callers cannot tell the paths apart. */
+function toQueryResult<R>(result: unknown): QueryResult<R> {
+  if (Array.isArray(result)) return { rows: result as R[] };
+  if (result && typeof result === 'object' && 'insertId' in result && 'affectedRows' in result) {
+    const { insertId, affectedRows, changedRows } = result as { insertId?: unknown; affectedRows?: unknown; changedRows?: unknown };
+    return {
+      insertId: insertId != null && String(insertId) !== '0' ? BigInt(insertId as number) : undefined,
+      numAffectedRows: affectedRows != null ? BigInt(affectedRows as number) : undefined,
+      numChangedRows: changedRows != null ? BigInt(changedRows as number) : undefined,
+      rows: [],
+    };
+  }
+  return { rows: [] };
 }
 
 /** Delegates to MysqlDialect, wrapping each connection to count and map errors. */

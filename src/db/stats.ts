@@ -56,11 +56,20 @@ export class SqlStats {
     if (this.inFlight > this.maxInFlight) this.maxInFlight = this.inFlight;
   }
 
-  /** Called once the statement's result (or error) arrived. */
+  /** Called once the statement's result (or error) arrived, in the request's async context. */
   finished(sql: string, durationMs: number, errorCode: string | null): void {
+    this.finishedIn(this.#scope.getStore(), sql, durationMs, errorCode);
+  }
+
+  /**
+   * The same for a caller whose callback runs outside the request's async
+   * context (a driver callback runs in the context of whatever request
+   * opened the connection): `scope` is the request's, taken when the
+   * statement started, or undefined for none.
+   */
+  finishedIn(scope: RequestScope | undefined, sql: string, durationMs: number, errorCode: string | null): void {
     this.inFlight--;
     if (errorCode !== null) this.failed++;
-    const scope = this.#scope.getStore();
     if (scope) {
       scope.statements++;
       scope.sqlMs += durationMs;

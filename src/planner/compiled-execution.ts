@@ -5,10 +5,9 @@
 // answers null here and runs through Yoga's ordinary executor, so both paths
 // give the same responses (test/compiled-equivalence.test.ts proves it).
 import { parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { CompiledQuery, type Kysely } from 'kysely';
-import type { Database } from '../db/database.ts';
+import { CompiledQuery } from 'kysely';
 import { compileJsonQuery } from '../db/json-query.ts';
-import { PREPARED } from '../db/pool.ts';
+import { PREPARED, type SqlSession } from '../db/pool.ts';
 import { isAppError, notFoundMessage, type AppError } from '../errors.ts';
 import type { OperationPlan, RootPlan } from './plan.ts';
 import { parseId } from '../scalars.ts';
@@ -71,7 +70,7 @@ export interface CompiledExecutor {
 
 const CACHE_SIZE = 1000;
 
-export function createCompiledExecutor(schema: GraphQLSchema, db: Kysely<Database>, options: CompiledExecutorOptions): CompiledExecutor {
+export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, options: CompiledExecutorOptions): CompiledExecutor {
   // Parsed and validated documents by query text; null marks text that is not
   // a valid document (the ordinary path reports why).
   const documents = new Map<string, DocumentNode | null>();
@@ -174,7 +173,7 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: Kysely<Databas
         }
         throw error;
       }
-      const row = result.rows[0];
+      const row = result.rows[0] ?? (compiled.noRowIsNull ? { r0: null } : undefined);
       if (!row) return null;
       // A single row that does not exist: null with NOT_FOUND at its path, as the resolvers answer.
       let errors = '';
@@ -292,7 +291,7 @@ function fillTemplate(template: QueryTemplate, vars: Record<string, unknown>): {
     for (const j of variable.params) params[j] = id;
     for (const j of variable.roots) roots[j] = { ...(roots[j] as Extract<RootPlan, { kind: 'single' }>), id };
   }
-  return { plan: { ...template.plan, roots }, compiled: { sql: template.compiled.sql, params } };
+  return { plan: { ...template.plan, roots }, compiled: { ...template.compiled, params } };
 }
 
 /**

@@ -1,0 +1,185 @@
+// The direct runners of db/pool.ts (db.direct, db.transaction): the hot paths
+// send SQL they hold as text straight to a pool connection, skipping Kysely's
+// layers. They must behave as statements sent through Kysely do: same result
+// shape, counted per request, bounded by the pool wait and the statement time
+// limit, driver failures mapped to TIMEOUT / SERVICE_UNAVAILABLE, and a
+// transaction that commits all or nothing and always gives its connection back.
+import type mysql from 'mysql2/promise';
+import { CompiledQuery } from 'kysely';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { configWith, type Config } from '../src/config.ts';
+import { createDb, PREPARED, type Db } from '../src/db/pool.ts';
+import type { RequestScope } from '../src/db/stats.ts';
+import { ServiceUnavailableError, TimeoutError } from '../src/errors.ts';
+import { createTestDatabase, sqlConnection, truncateAll } from './support/db.ts';
+import { rows } from './support/fixtures.ts';
+
+let config: Config;
+let db: Db;
+let conn: mysql.Connection;
+const extra: Db[] = [];
+
+beforeAll(async () => {
+  config = await createTestDatabase('db_direct');
+  db = createDb(config);
+  conn = await sqlConnection(config);
+});
+
+afterAll(async () => {
+  await Promise.all(extra.map((d) => d.destroy()));
+  await db?.destroy();
+  await conn?.end();
+});
+
+beforeEach(async () => {
+  await truncateAll(conn);
+});
+
+const raw = (sql: string, params: unknown[] = []) => CompiledQuery.raw(sql, params);
+const scopeOf = (): RequestScope => ({ requestId: 'r', statements: 0, sqlMs: 0 });
+
+/** Another Db on the same database with these limits (destroyed after the file). */
+function dbWith(limits: Partial<Config['limits']>, poolSize?: number): Db {
+  const other = createDb(configWith(config, { limits, ...(poolSize ? { dbPoolSize: poolSize } : {}) }));
+  extra.push(other);
+  return other;
+}
+
+describe('db.direct', () => {
+  it('gives the same rows as Kysely, DECIMAL/BIGINT/DATETIME as exact strings, by text or as a prepared statement', async () => {
+    await conn.query("INSERT INTO products (sku, name, price, stock, created_at) VALUES ('S-1', 'One', 12.30, 7, '2026-01-02 03:04:05.678')");
+    const sql = 'SELECT id, name, price, stock, created_at FROM products WHERE sku = ?';
+    const viaKysely = await db.kysely.executeQuery(raw(sql, ['S-1']));
+    const direct = await db.direct.executeQuery(raw(sql, ['S-1']));
+    const prepared = await db.direct.executeQuery(raw(PREPARED + sql, ['S-1']));
+    expect(direct.rows).toEqual(viaKysely.rows);
+    expect(prepared.rows).toEqual(viaKysely.rows);
+    expect(direct.rows).toEqual([{ id: expect.any(String), name: 'One', price: '12.30', stock: 7, created_at: '2026-01-02 03:04:05.678' }]);
+    expect(await db.direct.executeQuery(raw(sql, ['none']))).toEqual({ rows: [] });
+  });
+
+  it('an INSERT gives insertId and numAffectedRows as bigints, as Kysely does', async () => {
+    const result = await db.direct.executeQuery(raw("INSERT INTO users (name, email) VALUES ('A', 'a@x.io'), ('B', 'b@x.io')"));
+    const [first] = await rows(conn, "SELECT MIN(id) AS id FROM users");
+    expect(result.insertId).toBe(BigInt(String(first!.id)));
+    expect(result.numAffectedRows).toBe(2n);
+    expect(result.rows).toEqual([]);
+  });
+
+  it('counts each statement in the request scope that sent it and in the totals, failures too', async () => {
+    const scope = scopeOf();
+    const before = db.stats.total;
+    const failedBefore = db.stats.failed;
+    await db.stats.runInScope(scope, async () => {
+      await Promise.all([db.direct.executeQuery(raw('SELECT 1')), db.direct.executeQuery(raw(PREPARED + 'SELECT ?', [2]))]);
+      await expect(db.direct.executeQuery(raw('SELECT * FROM no_such_table'))).rejects.toMatchObject({ code: 'ER_NO_SUCH_TABLE' });
+    });
+    // A statement sent outside any scope is counted only in the totals.
+    await db.direct.executeQuery(raw('SELECT 1'));
+    expect(scope.statements).toBe(3);
+    expect(scope.sqlMs).toBeGreaterThan(0);
+    expect(db.stats.total - before).toBe(4);
+    expect(db.stats.failed - failedBefore).toBe(1);
+    expect(db.stats.inFlight).toBe(0);
+  });
+
+  it('a statement past the statement time limit is TIMEOUT, and the pool goes on working', async () => {
+    const slow = dbWith({ statementTimeoutMs: 300 });
+    await expect(slow.direct.executeQuery(raw('SELECT SLEEP(2)'))).rejects.toBeInstanceOf(TimeoutError);
+    expect((await slow.direct.executeQuery(raw('SELECT 41 + 1 AS n'))).rows).toEqual([{ n: 42 }]);
+  });
+
+  it('waits for a free connection no longer than the pool wait limit: SERVICE_UNAVAILABLE', async () => {
+    const small = dbWith({ poolWaitMs: 200 }, 1);
+    let release!: () => void;
+    const held = small.transaction(() => new Promise<void>((resolve) => (release = resolve)));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = performance.now();
+    await expect(small.direct.executeQuery(raw('SELECT 1'))).rejects.toBeInstanceOf(ServiceUnavailableError);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(190);
+    release();
+    await held;
+    expect((await small.direct.executeQuery(raw('SELECT 1 AS n'))).rows).toEqual([{ n: 1 }]);
+  });
+
+  it('a request already past its time limit gets no connection and sends nothing', async () => {
+    const scope: RequestScope = { ...scopeOf(), timedOut: true };
+    const before = db.stats.total;
+    await db.stats.runInScope(scope, async () => {
+      await expect(db.direct.executeQuery(raw('SELECT 1'))).rejects.toBeInstanceOf(TimeoutError);
+      await expect(db.transaction(async () => 'never')).rejects.toBeInstanceOf(TimeoutError);
+    });
+    expect(db.stats.total).toBe(before);
+  });
+
+  it('an unreachable database is SERVICE_UNAVAILABLE', async () => {
+    const nowhere = createDb(configWith(config, { databaseUrl: 'mysql://root@127.0.0.1:1/nowhere', limits: { poolWaitMs: 500 } }));
+    extra.push(nowhere);
+    await expect(nowhere.direct.executeQuery(raw('SELECT 1'))).rejects.toBeInstanceOf(ServiceUnavailableError);
+    await expect(nowhere.transaction(async () => 1)).rejects.toBeInstanceOf(ServiceUnavailableError);
+  });
+});
+
+describe('db.transaction', () => {
+  it('commits the work and returns its value; BEGIN and COMMIT are counted statements', async () => {
+    const scope = scopeOf();
+    const id = await db.stats.runInScope(scope, () =>
+      db.transaction(async (trx) => {
+        const inserted = await trx.executeQuery(raw("INSERT INTO users (name, email) VALUES ('T', 't@x.io')"));
+        await trx.executeQuery(raw(PREPARED + 'UPDATE users SET name = ? WHERE id = ?', ['T2', String(inserted.insertId)]));
+        return String(inserted.insertId);
+      }),
+    );
+    expect(await rows(conn, 'SELECT id, name FROM users')).toEqual([{ id, name: 'T2' }]);
+    expect(scope.statements).toBe(4);
+    expect(db.poolUsage().inUse).toBe(0);
+  });
+
+  it('a throwing work is rolled back entirely and its error comes out unchanged', async () => {
+    const failure = new Error('refused by a rule');
+    await expect(
+      db.transaction(async (trx) => {
+        await trx.executeQuery(raw("INSERT INTO users (name, email) VALUES ('T', 't@x.io')"));
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    expect(await rows(conn, 'SELECT * FROM users')).toEqual([]);
+    expect(db.poolUsage().inUse).toBe(0);
+  });
+
+  it('a failing statement (duplicate key) rolls back the statements before it', async () => {
+    await conn.query("INSERT INTO users (name, email) VALUES ('Old', 'old@x.io')");
+    await expect(
+      db.transaction(async (trx) => {
+        await trx.executeQuery(raw("INSERT INTO users (name, email) VALUES ('New', 'new@x.io')"));
+        await trx.executeQuery(raw("INSERT INTO users (name, email) VALUES ('Dup', 'old@x.io')"));
+      }),
+    ).rejects.toMatchObject({ code: 'ER_DUP_ENTRY' });
+    expect(await rows(conn, 'SELECT name FROM users')).toEqual([{ name: 'Old' }]);
+    expect(db.poolUsage().inUse).toBe(0);
+  });
+
+  it('holds its row locks until it ends: a concurrent writer waits for the commit', async () => {
+    await conn.query("INSERT INTO products (sku, name, price, stock) VALUES ('L', 'Locked', 1.00, 10)");
+    const order: string[] = [];
+    let proceed!: () => void;
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const first = db.transaction(async (trx) => {
+      await trx.executeQuery(raw("SELECT stock FROM products WHERE sku = 'L' FOR UPDATE"));
+      locked();
+      await new Promise<void>((resolve) => (proceed = resolve));
+      await trx.executeQuery(raw("UPDATE products SET stock = stock - 1 WHERE sku = 'L'"));
+      order.push('first committed');
+    });
+    await isLocked;
+    const second = db.transaction(async (trx) => {
+      const { rows: [row] } = await trx.executeQuery<{ stock: number }>(raw("SELECT stock FROM products WHERE sku = 'L' FOR UPDATE"));
+      order.push(`second read ${row!.stock}`);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    proceed();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first committed', 'second read 9']);
+  });
+});
