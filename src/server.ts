@@ -13,7 +13,7 @@ import { useResponseCacheInvalidation } from './cache/invalidation-plugin.ts';
 import { MUTATION_EFFECTS, ResponseCache, type CachedEntity } from './cache/response-cache.ts';
 import { isAppError, TimeoutError } from './errors.ts';
 import { withBodyCap } from './http/body.ts';
-import { answerCompiled, fastPathMediaType, parseParams } from './http/graphql-fast-path.ts';
+import { fastPathMediaType, parseParams, writeAnswer } from './http/graphql-fast-path.ts';
 import { createLoaders } from './loaders.ts';
 import { cancelOrder } from './orders/cancel-order.ts';
 import { placeOrder } from './orders/place-order.ts';
@@ -162,18 +162,23 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   function handle(req: IncomingMessage, res: ServerResponse) {
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    res.setHeader('x-request-id', requestId);
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     const scope: RequestScope = { requestId, statements: 0, sqlMs: 0, startedAt: performance.now() };
     onRequestDone(req, res, scope, path, (record) => {
       logRequest(log, record);
       metrics.observe(record);
     });
+    const mediaType = compiled && path === '/graphql' ? fastPathMediaType(req) : null;
+    // The fast path writes x-request-id among its own headers (writeHead is
+    // cheaper with no headers set before it); every other answer gets it here.
+    if (!mediaType) res.setHeader('x-request-id', requestId);
     if (path === '/health') return sendJson(res, 200, { status: 'ok' });
     if (path === '/ready') return void ready(res);
     if (path === '/metrics') return void metrics.respond(res).catch(() => res.destroy());
-    const refused = () => void (scope.errorCodes = ['QUERY_TOO_COMPLEX']);
-    const mediaType = compiled && path === '/graphql' ? fastPathMediaType(req) : null;
+    const refused = () => {
+      scope.errorCodes = ['QUERY_TOO_COMPLEX'];
+      if (mediaType) res.setHeader('x-request-id', requestId);
+    };
     db.stats.runInScope(scope, () => {
       withBodyCap(req, res, { maxBytes: config.limits.maxBodyBytes, requestId, onRefused: refused }, () => {
         if (mediaType) void fastGraphql(req, res, mediaType, scope);
@@ -189,24 +194,26 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     try {
       if (params && compiled) {
         const remaining = config.limits.requestTimeoutMs - (performance.now() - (scope.startedAt ?? performance.now()));
-        const answered = await answerCompiled(compiled, params, mediaType, res, remaining);
-        if (answered === 'timeout') {
+        const answer = await compiled.tryExecute(params, { timeoutMs: remaining });
+        if (answer === 'timeout') {
           // As the request-timeout plugin answers on the ordinary path.
           scope.timedOut = true;
           scope.errorCodes = ['TIMEOUT'];
           const error = new TimeoutError(`The request took longer than its time limit of ${config.limits.requestTimeoutMs} ms.`);
+          res.setHeader('x-request-id', scope.requestId);
           return sendJson(res, 200, { errors: [error.toJSON()], data: null }, mediaType);
         }
-        if (answered) {
-          scope.operationName = answered.operationName;
-          scope.errorCodes = [...answered.errorCodes];
-          return;
+        if (answer) {
+          scope.operationName = answer.operationName;
+          scope.errorCodes = answer.errorCodes ? [...answer.errorCodes] : [];
+          return writeAnswer(res, answer.body, mediaType, scope.requestId);
         }
       }
     } catch (error) {
       // The ordinary path reports database failures with their paths and codes.
       log.debug({ err: error, requestId: scope.requestId }, 'compiled execution failed; using the resolvers');
     }
+    res.setHeader('x-request-id', scope.requestId);
     void yoga.requestListener(req, res);
   }
 

@@ -56,6 +56,8 @@ describe('request ids', () => {
     const requests: [string, RequestInit][] = [
       ['/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ productCount }' }) }],
       ['/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: oversized }],
+      // Declined by the compiled fast path (a malformed id): Yoga answers.
+      ['/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ user(id: "nope") { id } }' }) }],
       ['/graphql?query=%7BproductCount%7D', { method: 'GET', headers: { accept: 'application/json' } }],
       ['/health', {}],
       ['/ready', {}],

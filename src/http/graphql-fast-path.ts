@@ -4,7 +4,7 @@
 // request goes on to Yoga's full handler with the same body. GET, SSE,
 // multipart, GraphiQL and anything unusual never come here (see server.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CompiledExecutor, GraphQLParams } from '../planner/compiled-execution.ts';
+import type { GraphQLParams } from '../planner/compiled-execution.ts';
 
 const JSON_TYPE = 'application/json';
 const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json';
@@ -41,21 +41,15 @@ export function parseParams(body: Buffer): GraphQLParams | null {
 }
 
 /**
- * Runs the compiled executor: its facts when it answered ('timedOut' when a
- * query passed the request's deadline; nothing is written then), null when
- * Yoga must answer.
+ * Writes a compiled answer: 200 even with errors in it, as Yoga answers our
+ * own errors (those carry no http extension). Headers go as one flat array,
+ * writeHead's cheapest form.
  */
-export async function answerCompiled(
-  executor: CompiledExecutor,
-  params: GraphQLParams,
-  mediaType: string,
-  res: ServerResponse,
-  timeoutMs: number,
-): Promise<{ operationName: string; errorCodes: readonly string[] } | 'timeout' | null> {
-  const answer = await executor.tryExecute(params, { timeoutMs });
-  if (answer === null || answer === 'timeout') return answer;
-  // 200 even with errors: Yoga answers our own errors (no http extension) so too.
-  res.writeHead(200, { 'content-type': `${mediaType}; charset=utf-8`, 'content-length': Buffer.byteLength(answer.body) });
-  res.end(answer.body);
-  return { operationName: answer.operationName, errorCodes: answer.errorCodes ?? [] };
+export function writeAnswer(res: ServerResponse, body: string, mediaType: string, requestId: string): void {
+  res.writeHead(200, [
+    'content-type', `${mediaType}; charset=utf-8`,
+    'content-length', String(Buffer.byteLength(body)),
+    'x-request-id', requestId,
+  ]);
+  res.end(body);
 }

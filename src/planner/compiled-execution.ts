@@ -254,17 +254,25 @@ async function runMutation(
   return { body: `{"data":{${JSON.stringify(plan.key)}:${orderWriteJson(plan.object, write)}}}`, operationName, errorCodes: [] };
 }
 
-/** The promise's value, or 'timeout' once `ms` have passed (the work itself goes on). */
-async function beforeDeadline<T>(work: Promise<T>, ms: number): Promise<T | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), Math.max(0, ms))));
-  // A late failure of the abandoned work is the statement limit's business, not an unhandled rejection.
-  work.catch(() => {});
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
+/**
+ * The promise's value, or 'timeout' once `ms` have passed (the work itself
+ * goes on; a late failure of it is the statement limit's business, not an
+ * unhandled rejection). One promise and one timer: this runs per request.
+ */
+function beforeDeadline<T>(work: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, Math.max(0, ms), 'timeout');
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }
 
 interface QueryTemplate {
