@@ -88,7 +88,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         onServiceError: (error) => log.warn({ code: error.code, err: error.cause, requestId: db.stats.currentScope()?.requestId }, error.message),
         mutations: config.compiledMutations
           ? {
-              run: (field, args) => (field === 'placeOrder' ? placeOrder(db.kysely, args.input, pubsub) : cancelOrder(db.kysely, args.id)),
+              run: (field, args) => (field === 'placeOrder' ? placeOrder(db, args.input, pubsub) : cancelOrder(db.kysely, args.id)),
               after: (field) => invalidateCache([...MUTATION_EFFECTS[field]!]),
               unexpected: (error) => {
                 const requestId = db.stats.currentScope()?.requestId;

@@ -25,7 +25,7 @@ import { SqlStats, type RequestScope } from './stats.ts';
  * statements run through either.
  */
 export interface SqlSession {
-  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>>;
+  executeQuery<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
 }
 
 export interface Db {
@@ -203,7 +203,7 @@ export function createDb(config: Config, stats = new SqlStats()): Db {
   const settle = <R>(resolve: (result: QueryResult<R>) => void, reject: (error: unknown) => void): Done<R> =>
     (error, result) => (error ? reject(error) : resolve(result!));
   const direct: SqlSession = {
-    executeQuery<R>(query: CompiledQuery) {
+    executeQuery<R>(query: CompiledQuery<R>) {
       return new Promise<QueryResult<R>>((resolve, reject) => {
         const scope = stats.currentScope();
         acquire((error, connection) => {
@@ -226,7 +226,7 @@ export function createDb(config: Config, stats = new SqlStats()): Db {
         acquire((error, borrowed) => (error ? reject(error) : resolve(borrowed!))),
       );
       const trx: SqlSession = {
-        executeQuery: <R>(query: CompiledQuery) =>
+        executeQuery: <R>(query: CompiledQuery<R>) =>
           new Promise<QueryResult<R>>((resolve, reject) => run<R>(connection, query, scope, settle(resolve, reject))),
       };
       try {

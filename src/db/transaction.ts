@@ -2,10 +2,10 @@
 // means InnoDB rolled the work back, so running it again is safe and usually
 // succeeds. Bounded attempts with full-jitter back-off, then a clear
 // SERVICE_UNAVAILABLE instead of a masked driver error.
-import type { Kysely, Transaction } from 'kysely';
+import { Kysely, type Transaction } from 'kysely';
 import { ServiceUnavailableError } from '../errors.ts';
 import type { Database } from './database.ts';
-import { driverErrorCode } from './pool.ts';
+import { driverErrorCode, type Db, type SqlSession } from './pool.ts';
 
 /** Driver codes after which the whole transaction was rolled back and may be run again. */
 const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
@@ -29,17 +29,27 @@ export function isRetryableTransactionError(error: unknown): boolean {
   return code !== null && RETRYABLE.has(code);
 }
 
-/** Runs `work` in one transaction, again (after a jittered pause) if it lost a deadlock or a lock wait. */
+/**
+ * Runs `work` in one transaction, again (after a jittered pause) if it lost a
+ * deadlock or a lock wait. The transaction is Kysely's, or with a Db its
+ * direct one (raw statements on one connection, for the hottest writes).
+ */
+export async function transactionWithRetry<T>(db: Kysely<Database>, work: (trx: Transaction<Database>) => Promise<T>, options: RetryOptions): Promise<T>;
+export async function transactionWithRetry<T>(db: Db, work: (trx: SqlSession) => Promise<T>, options: RetryOptions): Promise<T>;
 export async function transactionWithRetry<T>(
-  db: Kysely<Database>,
-  work: (trx: Transaction<Database>) => Promise<T>,
+  db: Kysely<Database> | Db,
+  work: ((trx: Transaction<Database>) => Promise<T>) | ((trx: SqlSession) => Promise<T>),
   options: RetryOptions,
 ): Promise<T> {
+  const once =
+    db instanceof Kysely
+      ? () => db.transaction().execute(work as (trx: Transaction<Database>) => Promise<T>)
+      : () => db.transaction(work as (trx: SqlSession) => Promise<T>);
   const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
   const baseDelayMs = options.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction().execute(work);
+      return await once();
     } catch (error) {
       if (!isRetryableTransactionError(error)) throw error;
       if (attempt >= attempts) {

@@ -32,7 +32,7 @@ export const orderResolvers: Resolvers = {
   },
   Mutation: {
     async placeOrder(_parent, { input }, { db, loaders, services }) {
-      const written = await placeOrder(db, input, services.pubsub);
+      const written = await placeOrder(services.db, input, services.pubsub);
       primeOrderWrite(loaders, written);
       return written.order;
     },

@@ -5,8 +5,8 @@
 // under that lock, the total computed in exact cents, the order and its lines
 // inserted and the stock taken. Any refusal throws inside the transaction, so
 // nothing of it stays. The event is published only after the commit.
-import type { Kysely } from 'kysely';
-import type { Database, OrderItemRow, OrderRow } from '../db/database.ts';
+import type { OrderItemRow, OrderRow } from '../db/database.ts';
+import type { Db, SqlSession } from '../db/pool.ts';
 import { compareIds } from '../db/sql-helpers.ts';
 import { transactionWithRetry } from '../db/transaction.ts';
 import { BadUserInputError, InsufficientStockError, NotFoundError } from '../errors.ts';
@@ -51,11 +51,13 @@ export function validatePlaceOrder(input: PlaceOrderInput): { userId: string; li
 }
 
 export async function placeOrder(
-  db: Kysely<Database>,
+  db: Db,
   input: PlaceOrderInput,
   events?: Pick<OrderEvents, 'publishOrderPlaced'>,
 ): Promise<OrderWrite> {
   const { userId, lines } = validatePlaceOrder(input);
+  // The direct transaction: raw statements on one pool connection, the
+  // hottest write skipping Kysely's layers (bench/RESULTS.md).
   const written = await transactionWithRetry(db, (trx) => placeOrderIn(trx, userId, lines), {
     failure: 'the order could not be placed',
   });
@@ -64,7 +66,7 @@ export async function placeOrder(
   return written;
 }
 
-async function placeOrderIn(trx: Kysely<Database>, userId: string, lines: readonly OrderLine[]): Promise<OrderWrite> {
+async function placeOrderIn(trx: SqlSession, userId: string, lines: readonly OrderLine[]): Promise<OrderWrite> {
   // FOR UPDATE: two orders cannot both take the last unit; ascending ids: they cannot deadlock.
   // The user is checked by the orders foreign key when the order is inserted.
   const { products: locked, now } = await lockProductsForUpdateWithClock(

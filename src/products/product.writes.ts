@@ -1,8 +1,9 @@
 // All SQL that changes products or locks them for a change. Functions take a
-// Kysely handle or, for locking reads, the transaction that holds the locks.
+// Kysely handle or, for locking reads, the transaction that holds the locks
+// (a Kysely transaction or a direct one: both are a SqlSession).
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database, ProductRow } from '../db/database.ts';
-import { driverErrorCode } from '../db/pool.ts';
+import { driverErrorCode, PREPARED, type SqlSession } from '../db/pool.ts';
 import { compareIds } from '../db/sql-helpers.ts';
 import { ConflictError } from '../errors.ts';
 
@@ -41,7 +42,7 @@ export async function insertProduct(db: Kysely<Database>, values: NewProduct): P
  * transactions wanting overlapping products queue instead of deadlocking.
  * Unknown ids are simply absent from the result.
  */
-export async function lockProductsForUpdate(trx: Kysely<Database>, ids: readonly string[]): Promise<ProductRow[]> {
+export async function lockProductsForUpdate(trx: SqlSession, ids: readonly string[]): Promise<ProductRow[]> {
   return (await lockProductsForUpdateWithClock(trx, ids)).products;
 }
 
@@ -52,15 +53,15 @@ export async function lockProductsForUpdate(trx: Kysely<Database>, ids: readonly
  * default are. `now` is null when no product matched.
  */
 export async function lockProductsForUpdateWithClock(
-  trx: Kysely<Database>,
+  trx: SqlSession,
   ids: readonly string[],
 ): Promise<{ products: ProductRow[]; now: string | null }> {
   if (ids.length === 0) return { products: [], now: null };
   const sorted = [...ids].sort(compareIds);
-  // Written out rather than built: this runs once per order, on the hot path.
+  // Written out rather than built, and prepared: this runs once per order, on the hot path.
   const { rows } = await trx.executeQuery<ProductRow & { db_now: string }>(
     CompiledQuery.raw(
-      `SELECT id, sku, name, price, stock, created_at, NOW(3) AS db_now FROM products WHERE id IN (${sorted.map(() => '?').join(', ')}) ORDER BY id FOR UPDATE`,
+      `${PREPARED}SELECT id, sku, name, price, stock, created_at, NOW(3) AS db_now FROM products WHERE id IN (${sorted.map(() => '?').join(', ')}) ORDER BY id FOR UPDATE`,
       sorted,
     ),
   );
@@ -73,11 +74,11 @@ export async function lockProductsForUpdateWithClock(
  * statement. Callers hold the rows' locks and have checked the bounds, so the
  * result stays within the column's bounds.
  */
-export async function adjustStock(trx: Kysely<Database>, changes: readonly { productId: string; delta: number }[]): Promise<void> {
+export async function adjustStock(trx: SqlSession, changes: readonly { productId: string; delta: number }[]): Promise<void> {
   if (changes.length === 0) return;
   const params: unknown[] = [];
   const cases = changes.map((c) => (params.push(c.productId, c.delta), 'WHEN ? THEN CAST(stock AS SIGNED) + ?')).join(' ');
   for (const c of changes) params.push(c.productId);
   const ids = changes.map(() => '?').join(', ');
-  await trx.executeQuery(CompiledQuery.raw(`UPDATE products SET stock = CASE id ${cases} END WHERE id IN (${ids})`, params));
+  await trx.executeQuery(CompiledQuery.raw(`${PREPARED}UPDATE products SET stock = CASE id ${cases} END WHERE id IN (${ids})`, params));
 }
