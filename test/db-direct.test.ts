@@ -12,6 +12,7 @@ import { createDb, PREPARED, type Db } from '../src/db/pool.ts';
 import type { RequestScope } from '../src/db/stats.ts';
 import { ServiceUnavailableError, TimeoutError } from '../src/errors.ts';
 import { createTestDatabase, sqlConnection, truncateAll } from './support/db.ts';
+import { startTcpProxy } from './support/tcp-proxy.ts';
 import { rows } from './support/fixtures.ts';
 
 let config: Config;
@@ -117,6 +118,44 @@ describe('db.direct', () => {
     extra.push(nowhere);
     await expect(nowhere.direct.executeQuery(raw('SELECT 1'))).rejects.toBeInstanceOf(ServiceUnavailableError);
     await expect(nowhere.transaction(async () => 1)).rejects.toBeInstanceOf(ServiceUnavailableError);
+  });
+});
+
+describe('the driver-side statement bound (StatementWatchdog)', () => {
+  it('ends statements whose answer never comes (stalled network) in TIMEOUT on every path, then the pool serves again', async () => {
+    const proxy = await startTcpProxy({ host: config.database.host, port: config.database.port });
+    const url = new URL(config.databaseUrl);
+    url.port = String(proxy.port);
+    // Driver bound: 300 ms + the 1 s margin past the server's own limit.
+    const stalled = createDb(configWith(config, { databaseUrl: url.toString(), limits: { statementTimeoutMs: 300, poolWaitMs: 5000 } }));
+    try {
+      // Three connections open before the stall, so each statement below has one (opening one would be SERVICE_UNAVAILABLE).
+      await Promise.all([1, 2, 3].map(() => stalled.direct.executeQuery(raw('SELECT SLEEP(0.05)'))));
+      expect(stalled.poolUsage().total).toBe(3);
+      proxy.stall();
+      const started = performance.now();
+      const outcomes = await Promise.allSettled([
+        stalled.direct.executeQuery(raw('SELECT 2')),
+        stalled.kysely.selectFrom('users').select('id').execute(),
+        stalled.transaction((trx) => trx.executeQuery(raw("INSERT INTO users (name, email) VALUES ('S', 's@x.io')"))),
+      ]);
+      const elapsed = performance.now() - started;
+      expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).constructor.name : 'fulfilled'))).toEqual([
+        'TimeoutError',
+        'TimeoutError',
+        'TimeoutError',
+      ]);
+      expect(elapsed).toBeGreaterThanOrEqual(1250);
+      expect(elapsed).toBeLessThan(3000);
+      proxy.resume();
+      for (let i = 0; i < 6; i++) expect((await stalled.direct.executeQuery(raw('SELECT 3 AS n'))).rows).toEqual([{ n: 3 }]);
+      expect(stalled.poolUsage()).toMatchObject({ inUse: 0, waiting: 0 });
+      expect(stalled.stats.inFlight).toBe(0);
+    } finally {
+      proxy.resume();
+      await stalled.destroy();
+      await proxy.close();
+    }
   });
 });
 

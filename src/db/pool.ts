@@ -154,7 +154,7 @@ export function createDb(config: Config, stats = new SqlStats()): Db {
   // Without a listener a lost idle connection would be an uncaught 'error'.
   pool.on('error' as 'connection', () => {});
 
-  const driverTimeoutMs = limits.statementTimeoutMs + DRIVER_TIMEOUT_MARGIN_MS;
+  const watchdog = new StatementWatchdog(limits.statementTimeoutMs + DRIVER_TIMEOUT_MARGIN_MS);
   const boundedPool = {
     getConnection(callback: (error: unknown, connection: PoolConnection) => void) {
       let settled = false;
@@ -169,7 +169,7 @@ export function createDb(config: Config, stats = new SqlStats()): Db {
         }
         settled = true;
         clearTimeout(timer);
-        if (connection) patchConnection(connection, driverTimeoutMs);
+        if (connection) patchConnection(connection, watchdog);
         callback(error, connection);
       });
     },
@@ -194,7 +194,7 @@ export function createDb(config: Config, stats = new SqlStats()): Db {
   const run = <R>(connection: PoolConnection, query: CompiledQuery, scope: RequestScope | undefined, done: Done<R>) => {
     const start = performance.now();
     stats.started();
-    sendStatement(connection, query.sql, query.parameters, driverTimeoutMs, (error, result) => {
+    sendStatement(connection, query.sql, query.parameters, watchdog, (error, result) => {
       stats.finishedIn(scope, query.sql, performance.now() - start, error ? (driverErrorCode(error) ?? 'ERROR') : null);
       if (error) done(mapDriverError(error));
       else done(null, toQueryResult<R>(result));
@@ -284,7 +284,7 @@ const patchedConnections = new WeakSet<PoolConnection>();
  *   compiled queries have stable text per query shape, so mysql2 prepares each
  *   once per connection and the server skips parsing it again.
  */
-function patchConnection(connection: PoolConnection, timeoutMs: number): void {
+function patchConnection(connection: PoolConnection, watchdog: StatementWatchdog): void {
   if (patchedConnections.has(connection)) return;
   patchedConnections.add(connection);
   type Send = (this: PoolConnection, ...args: unknown[]) => unknown;
@@ -292,32 +292,93 @@ function patchConnection(connection: PoolConnection, timeoutMs: number): void {
   const bounded: Send = function (...args) {
     const [sql, values, callback] = args;
     if (typeof sql !== 'string' || typeof callback !== 'function') return query.apply(this, args);
-    sendStatement(this, sql, values as readonly unknown[], timeoutMs, callback as (error: unknown, result?: unknown) => void);
+    sendStatement(this, sql, values as readonly unknown[], watchdog, callback as (error: unknown, result?: unknown) => void);
   };
   (connection as unknown as { query: Send }).query = bounded;
 }
 
-type Send = (options: { sql: string; timeout: number }, values: unknown, callback: (error: unknown, result?: unknown) => void) => unknown;
+type Send = (sql: string, values: unknown, callback: (error: unknown, result?: unknown) => void) => unknown;
 
 /**
  * One statement on a borrowed connection, for both paths: PREPARED text as a
- * prepared statement, anything else as text, with the driver-side time bound.
- * mysql2 would keep a connection whose statement timed out, possibly still
- * running it, so such a connection is destroyed instead: the pool replaces it.
+ * prepared statement, anything else as text, under the watchdog's time bound.
+ * The SQL goes as a plain string: mysql2's per-statement options object (and
+ * its `timeout` timer) cost about 35,000 instructions a statement (measured
+ * with callgrind; bench/RESULTS.md).
  */
 function sendStatement(
   connection: PoolConnection,
   sql: string,
   values: readonly unknown[],
-  timeoutMs: number,
+  watchdog: StatementWatchdog,
   callback: (error: unknown, result?: unknown) => void,
 ): void {
   // The unpatched methods: `query` may be the bounded wrapper above.
   const send = (sql.startsWith(PREPARED) ? connectionExecute : connectionQuery) as unknown as Send;
-  send.call(connection, { sql, timeout: timeoutMs }, values, (error, result) => {
-    if (error && driverErrorCode(error) === 'PROTOCOL_SEQUENCE_TIMEOUT') connection.destroy();
-    callback(error, result);
+  const watched = watchdog.watch(connection, callback);
+  send.call(connection, sql, values, (error, result) => {
+    if (watchdog.settle(watched)) callback(error, result);
   });
+}
+
+interface Watched {
+  readonly connection: PoolConnection;
+  readonly deadline: number;
+  readonly callback: (error: unknown) => void;
+  settled: boolean;
+}
+
+/**
+ * The driver-side time bound of every statement, with one timer for all of
+ * them rather than one per statement. A statement still unanswered past the
+ * bound (the server's own max_statement_time should always end it first; this
+ * is for a server or network that stops answering) fails with
+ * PROTOCOL_SEQUENCE_TIMEOUT, as mysql2's own timeout does, and its connection
+ * is destroyed: mysql2 would otherwise reuse it with the statement possibly
+ * still running. A late answer for it is ignored.
+ */
+export class StatementWatchdog {
+  // Insertion order is deadline order: every statement gets the same bound.
+  readonly #pending = new Set<Watched>();
+  #timer: NodeJS.Timeout | null = null;
+  readonly #periodMs: number;
+
+  constructor(readonly timeoutMs: number) {
+    this.#periodMs = Math.max(10, Math.min(250, Math.floor(timeoutMs / 8)));
+  }
+
+  watch(connection: PoolConnection, callback: (error: unknown) => void): Watched {
+    const watched: Watched = { connection, deadline: performance.now() + this.timeoutMs, callback, settled: false };
+    this.#pending.add(watched);
+    if (!this.#timer) {
+      this.#timer = setInterval(() => this.#sweep(), this.#periodMs);
+      this.#timer.unref();
+    }
+    return watched;
+  }
+
+  /** True when the statement's own answer is the one to report (it had not timed out). */
+  settle(watched: Watched): boolean {
+    if (watched.settled) return false;
+    watched.settled = true;
+    this.#pending.delete(watched);
+    return true;
+  }
+
+  #sweep(): void {
+    const now = performance.now();
+    for (const watched of this.#pending) {
+      if (watched.deadline > now) break;
+      this.settle(watched);
+      watched.connection.destroy();
+      const error = Object.assign(new Error('Query inactivity timeout'), { code: 'PROTOCOL_SEQUENCE_TIMEOUT', fatal: false });
+      watched.callback(error);
+    }
+    if (this.#pending.size === 0 && this.#timer) {
+      clearInterval(this.#timer);
+      this.#timer = null;
+    }
+  }
 }
 
 const { query: connectionQuery, execute: connectionExecute } = (mysql as unknown as { Connection: { prototype: PoolConnection } }).Connection.prototype;
