@@ -150,6 +150,11 @@ describe('metrics', () => {
     expect(metricValue(after, 'gateway_sql_statements_total')).toBe(statementsBefore + 4);
     expect(metricValue(after, 'gateway_requests_total{operation="Counted",status="200"}')).toBe(4);
     expect(metricValue(after, 'gateway_request_duration_seconds_count{operation="Counted"}')).toBe(4);
+    expect(metricValue(after, 'gateway_request_duration_seconds_bucket{le="+Inf",operation="Counted"}')).toBe(4);
+    expect(metricValue(after, 'gateway_request_duration_seconds_bucket{le="10",operation="Counted"}')).toBe(4);
+    expect(metricValue(after, 'gateway_request_duration_seconds_sum{operation="Counted"}')).toBeGreaterThan(0);
+    expect(after).toMatch(/^# TYPE gateway_request_duration_seconds histogram$/m);
+    expect(after).toMatch(/^# TYPE gateway_requests_total counter$/m);
     expect(metricValue(after, 'gateway_errors_total{code="NOT_FOUND"}')).toBeGreaterThan(metricValue(before, 'gateway_errors_total{code="NOT_FOUND"}'));
     expect(metricValue(after, 'gateway_sql_statement_duration_seconds_count')).toBe(statementsBefore + 4);
     expect(after).toMatch(/^gateway_db_pool_connections\{state="in_use"\} 0$/m);

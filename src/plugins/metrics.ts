@@ -2,8 +2,12 @@
 // global one, so apps built side by side in tests do not mix): requests and
 // their durations by operation name, errors by code, SQL statements and their
 // durations, pool connections in use / idle / waiting. Served at /metrics.
+// The series counted on every request and every statement are LeanCounter /
+// LeanHistogram: plain numbers per label set, rendered by prom-client at
+// scrape time. prom-client's own Counter/Histogram hash and validate their
+// labels on every call, which showed in the per-request CPU profile.
 import type { ServerResponse } from 'node:http';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
 import type { Db } from '../db/pool.ts';
 import type { RequestRecord } from './logging.ts';
 
@@ -21,41 +25,22 @@ export interface Metrics {
 
 export function createMetrics(db: Db): Metrics {
   const registry = new Registry();
-  const requests = new Counter({
-    name: 'gateway_requests_total',
-    help: 'GraphQL HTTP requests by operation name and HTTP status.',
-    labelNames: ['operation', 'status'] as const,
-    registers: [registry],
-  });
-  const durations = new Histogram({
-    name: 'gateway_request_duration_seconds',
-    help: 'Time from request arrival to the end of the response, by operation name.',
-    labelNames: ['operation'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
-  const errors = new Counter({
-    name: 'gateway_errors_total',
-    help: 'Errors sent to clients, by extensions.code.',
-    labelNames: ['code'] as const,
-    registers: [registry],
-  });
-  const statements = new Counter({
-    name: 'gateway_sql_statements_total',
-    help: 'SQL statements run against the database.',
-    registers: [registry],
-  });
-  const statementFailures = new Counter({
-    name: 'gateway_sql_statement_failures_total',
-    help: 'SQL statements that ended in an error.',
-    registers: [registry],
-  });
-  const statementDurations = new Histogram({
-    name: 'gateway_sql_statement_duration_seconds',
-    help: 'Time from sending a SQL statement to its result.',
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
-    registers: [registry],
-  });
+  const requests = new LeanCounter('gateway_requests_total', 'GraphQL HTTP requests by operation name and HTTP status.', registry);
+  const durations = new LeanHistogram(
+    'gateway_request_duration_seconds',
+    'Time from request arrival to the end of the response, by operation name.',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registry,
+  );
+  const errors = new LeanCounter('gateway_errors_total', 'Errors sent to clients, by extensions.code.', registry);
+  const statements = new LeanCounter('gateway_sql_statements_total', 'SQL statements run against the database.', registry).series('', {});
+  const statementFailures = new LeanCounter('gateway_sql_statement_failures_total', 'SQL statements that ended in an error.', registry).series('', {});
+  const statementDurations = new LeanHistogram(
+    'gateway_sql_statement_duration_seconds',
+    'Time from sending a SQL statement to its result.',
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registry,
+  ).series('', {});
   new Gauge({
     name: 'gateway_db_pool_connections',
     help: 'Database pool connections by state (in_use, idle).',
@@ -77,9 +62,9 @@ export function createMetrics(db: Db): Metrics {
   });
 
   const unsubscribe = db.stats.onStatement((event) => {
-    statements.inc();
-    if (event.errorCode !== null) statementFailures.inc();
-    statementDurations.observe(event.durationMs / 1000);
+    statements.add(1);
+    if (event.errorCode !== null) statementFailures.add(1);
+    statementDurations.add(event.durationMs / 1000);
   });
 
   const operationLabels = new Set<string>();
@@ -96,9 +81,9 @@ export function createMetrics(db: Db): Metrics {
     observe(record) {
       if (record.path === '/health' || record.path === '/ready' || record.path === '/metrics') return;
       const operation = operationLabel(record.operation);
-      requests.inc({ operation, status: String(record.status) });
-      durations.observe({ operation }, record.durationMs / 1000);
-      for (const code of record.errorCodes) errors.inc({ code });
+      requests.series(`${operation}\u0000${record.status}`, { operation, status: String(record.status) }).add(1);
+      durations.series(operation, { operation }).add(record.durationMs / 1000);
+      for (const code of record.errorCodes) errors.series(code, { code }).add(1);
     },
     async respond(res) {
       const text = await registry.metrics();
@@ -110,4 +95,119 @@ export function createMetrics(db: Db): Metrics {
       registry.clear();
     },
   };
+}
+
+type Labels = Record<string, string>;
+
+/** What prom-client's Registry reads from a metric when it renders /metrics. */
+interface Exported {
+  name: string;
+  help: string;
+  type: 'counter' | 'histogram';
+  aggregator: 'sum';
+  values: { labels: Record<string, string | number>; value: number; metricName?: string }[];
+}
+
+/** One labelled series: add() is all the hot path calls. */
+interface Series {
+  add(value: number): void;
+}
+
+/** A Prometheus counter as plain numbers per label set; `series` is looked up by a caller-made key. */
+class LeanCounter {
+  readonly type = 'counter' as const;
+  readonly aggregator = 'sum' as const;
+  readonly #series = new Map<string, { labels: Labels; value: number; add(value: number): void }>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    registry: Registry,
+  ) {
+    registry.registerMetric(this as never);
+  }
+
+  /** The series for `labels`, found by `key` (which must identify the labels). */
+  series(key: string, labels: Labels): Series {
+    let series = this.#series.get(key);
+    if (!series) {
+      series = { labels, value: 0, add(value: number) { this.value += value; } };
+      this.#series.set(key, series);
+    }
+    return series;
+  }
+
+  async get(): Promise<Exported> {
+    return {
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      aggregator: this.aggregator,
+      values: [...this.#series.values()].map(({ labels, value }) => ({ labels, value })),
+    };
+  }
+
+  reset(): void {
+    this.#series.clear();
+  }
+}
+
+/** A Prometheus histogram as plain numbers per label set: add() finds one bucket and adds. */
+class LeanHistogram {
+  readonly type = 'histogram' as const;
+  readonly aggregator = 'sum' as const;
+  readonly #series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number; add(value: number): void }>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly buckets: readonly number[],
+    registry: Registry,
+  ) {
+    registry.registerMetric(this as never);
+  }
+
+  series(key: string, labels: Labels): Series {
+    let series = this.#series.get(key);
+    if (!series) {
+      const bounds = this.buckets;
+      series = {
+        labels,
+        counts: bounds.map(() => 0),
+        sum: 0,
+        count: 0,
+        add(value: number) {
+          this.sum += value;
+          this.count++;
+          for (let i = 0; i < bounds.length; i++) {
+            if (value <= bounds[i]!) {
+              this.counts[i]!++;
+              break;
+            }
+          }
+        },
+      };
+      this.#series.set(key, series);
+    }
+    return series;
+  }
+
+  async get(): Promise<Exported> {
+    const values: Exported['values'] = [];
+    for (const { labels, counts, sum, count } of this.#series.values()) {
+      let cumulative = 0;
+      this.buckets.forEach((bound, i) => {
+        cumulative += counts[i]!;
+        values.push({ labels: { le: bound, ...labels }, value: cumulative, metricName: `${this.name}_bucket` });
+      });
+      values.push({ labels: { le: '+Inf', ...labels }, value: count, metricName: `${this.name}_bucket` });
+      values.push({ labels, value: sum, metricName: `${this.name}_sum` });
+      values.push({ labels, value: count, metricName: `${this.name}_count` });
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  reset(): void {
+    this.#series.clear();
+  }
 }
