@@ -131,3 +131,22 @@ describe('compiled mutations answer as the resolvers do', () => {
     }
   });
 });
+
+// Last: these take stock the tests above count on.
+describe('compiled mutations planned once per document', () => {
+  it('the same document with other variables each time answers each request by its own variables', async () => {
+    for (const [user, product, quantity] of [['1', '1', 1], ['2', '2', 1], ['1', '1', 2]] as const) {
+      const { body } = await same(PLACE, { input: { userId: user, items: [{ productId: product, quantity }] } });
+      if (body.data) expect(body.data.placed.items).toEqual([expect.objectContaining({ quantity, product: expect.objectContaining({ id: product }) })]);
+    }
+  });
+
+  it.each([
+    ['a variable in the selection', 'mutation($input: PlaceOrderInput!, $withItems: Boolean!) { placeOrder(input: $input) { id items @include(if: $withItems) { quantity } } }'],
+    ['a variable in a directive on the root field', 'mutation($input: PlaceOrderInput!, $withItems: Boolean!) { placeOrder(input: $input) @include(if: $withItems) { id total } }'],
+  ])('%s: planned per request, and both values answer as the resolvers do', async (_name, query) => {
+    for (const withItems of [true, false]) {
+      await same(query, { input: { userId: '2', items: [{ productId: '1', quantity: 1 }] }, withItems });
+    }
+  });
+});

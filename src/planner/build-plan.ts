@@ -318,18 +318,77 @@ export function buildMutationPlan(
   if (!mutationType || !prepared) return null;
   const { operation, ctx } = prepared;
   return compilableOrNull(() => {
-    const roots = [...collectFields(schema, ctx.fragments, ctx.vars, mutationType, operation.selectionSet)];
-    if (roots.length !== 1) return null;
-    const [key, nodes] = roots[0]!;
-    const node = nodes[0]!;
-    const field = node.name.value;
-    if (field !== 'placeOrder' && field !== 'cancelOrder') return null;
-    const { values } = args(ctx, mutationType, node);
-    const object = planObject(ctx, 'Order', nodes);
-    if (!servableFromWrite(object)) return null;
-    const location = node.loc ? getLocation(node.loc.source, node.loc.start) : null;
-    return { operationName: operation.name?.value ?? null, key, field, args: values, object, location };
+    const shape = mutationShape(ctx, mutationType, operation);
+    return shape && { ...shape.plan, args: getArgumentValues(shape.def, shape.node, ctx.vars) };
   });
+}
+
+/** Everything of a MutationPlan but its arguments, with what reading them takes. */
+function mutationShape(
+  ctx: Ctx,
+  mutationType: GraphQLObjectType,
+  operation: OperationDefinitionNode,
+): { plan: Omit<MutationPlan, 'args'>; def: GraphQLField<unknown, unknown>; node: FieldNode } | null {
+  const roots = [...collectFields(ctx.schema, ctx.fragments, ctx.vars, mutationType, operation.selectionSet)];
+  if (roots.length !== 1) return null;
+  const [key, nodes] = roots[0]!;
+  const node = nodes[0]!;
+  const field = node.name.value;
+  if (field !== 'placeOrder' && field !== 'cancelOrder') return null;
+  const def = mutationType.getFields()[field] ?? bail();
+  const object = planObject(ctx, 'Order', nodes);
+  if (!servableFromWrite(object)) return null;
+  const location = node.loc ? getLocation(node.loc.source, node.loc.start) : null;
+  return { plan: { operationName: operation.name?.value ?? null, key, field, object, location }, def, node };
+}
+
+/**
+ * For a mutation whose variables feed nothing but its root field's arguments
+ * (so its plan is the same whatever their values): the plan made once, as a
+ * function of the request's variables that only coerces them (as graphql-js
+ * does) and reads the arguments; it answers null for variables the resolvers
+ * would refuse. Null when the document does not qualify: buildMutationPlan
+ * then plans each request whole.
+ */
+export function mutationTemplate(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): ((rawVariables: Record<string, unknown> | null | undefined) => MutationPlan | null) | null {
+  const mutationType = schema.getMutationType();
+  const operation = getOperationAST(document, operationName ?? undefined);
+  if (!mutationType || !operation || operation.operation !== 'mutation') return null;
+  const fragments: Fragments = {};
+  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
+  const shape = compilableOrNull(() => mutationShape({ schema, fragments, vars: {} }, mutationType, operation));
+  if (!shape || usesVariablesOutside(document, shape.node)) return null;
+  const definitions = operation.variableDefinitions ?? [];
+  return (rawVariables) => {
+    const coerced = getVariableValues(schema, definitions, rawVariables ?? {}, { maxErrors: 1 });
+    if (coerced.errors) return null;
+    return compilableOrNull(() => ({ ...shape.plan, args: getArgumentValues(shape.def, shape.node, coerced.coerced) }));
+  };
+}
+
+/** True when a variable appears anywhere in the document but the arguments of `field` (and the definitions). */
+function usesVariablesOutside(document: DocumentNode, field: FieldNode): boolean {
+  let found = false;
+  const visit = (node: unknown): void => {
+    if (found || !node || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach(visit);
+    const n = node as { kind?: string };
+    if (n.kind === Kind.VARIABLE_DEFINITION) return;
+    if (n.kind === Kind.VARIABLE) {
+      found = true;
+      return;
+    }
+    for (const [key, value] of Object.entries(n)) {
+      if (key === 'loc' || (node === field && key === 'arguments')) continue;
+      visit(value);
+    }
+  };
+  visit(document.definitions);
+  return found;
 }
 
 /** True when every field can be read off an OrderWrite: no user, no aggregates, no lists to page. */

@@ -15,7 +15,7 @@ import { getOperationAST, Kind } from 'graphql';
 import type { CompiledJsonQuery } from '../db/json-query.ts';
 import { ResponseCache } from '../cache/response-cache.ts';
 import type { OrderWrite } from '../orders/order.model.ts';
-import { buildMutationPlan, buildPlan, entitiesOf, type MutationPlan } from './build-plan.ts';
+import { buildMutationPlan, buildPlan, entitiesOf, mutationTemplate, type MutationPlan } from './build-plan.ts';
 import { orderWriteJson } from './write-response.ts';
 
 export interface GraphQLParams {
@@ -126,6 +126,25 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
     };
   }
 
+  // Mutations whose variables only feed the root field's arguments: planned
+  // and checked against the limits once per document (the limits cannot
+  // depend on those variables); per request only the variables are coerced.
+  type MutationTemplate = ((vars: Record<string, unknown>) => MutationPlan | null) | null;
+  const mutationTemplates = new WeakMap<DocumentNode, Map<string, MutationTemplate>>();
+
+  function mutationTemplateFor(doc: DocumentNode, operationName: string | undefined): MutationTemplate {
+    let byOperation = mutationTemplates.get(doc);
+    if (!byOperation) mutationTemplates.set(doc, (byOperation = new Map()));
+    const key = operationName ?? '';
+    let template = byOperation.get(key);
+    if (template === undefined) {
+      template = options.mutations ? mutationTemplate(schema, doc, operationName) : null;
+      if (template && options.admits && !options.admits(doc, {}, operationName)) template = null;
+      byOperation.set(key, template);
+    }
+    return template;
+  }
+
   return {
     async tryExecute(params, limits) {
       const { query, operationName } = params;
@@ -141,6 +160,11 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
       const vars = variables as Record<string, unknown>;
       let plan: OperationPlan | null;
       let compiled: CompiledJsonQuery;
+      const mutation = mutationTemplateFor(doc, operationName as string | undefined);
+      if (mutation) {
+        const plan = mutation(vars);
+        return plan ? runMutation(options.mutations!, plan, options.onServiceError) : null;
+      }
       const template = templateFor(doc, operationName as string | undefined);
       if (template) {
         const filled = fillTemplate(template, vars);
