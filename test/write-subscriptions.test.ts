@@ -103,9 +103,11 @@ describe('orderPlaced over SSE', () => {
 
   it('each event is read fresh: the stock shown follows the orders', async () => {
     const subscription = await listen(server, bob);
+    // The second order waits for the first event: an event is resolved when
+    // it is delivered, so one delivered after both commits shows both.
     await place(server, bob, 2);
-    await place(server, bob, 5);
     const first = (await subscription.next()).data.orderPlaced.items[0].product.stock;
+    await place(server, bob, 5);
     const second = (await subscription.next()).data.orderPlaced.items[0].product.stock;
     expect(first - second).toBe(5);
   });
