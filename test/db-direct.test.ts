@@ -222,3 +222,55 @@ describe('db.transaction', () => {
     expect(order).toEqual(['first committed', 'second read 9']);
   });
 });
+
+describe('multipleStatements (for the transaction batches): a value never becomes a statement', () => {
+  const attacks = ["x'); DELETE FROM users; SELECT ('", "x\\'; DELETE FROM users; -- ", 'x"; DELETE FROM users; -- ', "x'; COMMIT; DROP TABLE orders; -- "];
+
+  it('values holding stacked statements stay data on the direct, prepared, Kysely and batch paths', async () => {
+    await conn.query("INSERT INTO users (name, email) VALUES ('Keep', 'keep@x.io')");
+    for (const [i, attack] of attacks.entries()) {
+      expect((await db.direct.executeQuery(raw('SELECT ? AS v', [attack]))).rows).toEqual([{ v: attack }]);
+      expect((await db.direct.executeQuery(raw(PREPARED + 'SELECT ? AS v', [attack]))).rows).toEqual([{ v: attack }]);
+      expect(await db.kysely.selectFrom('users').select('id').where('name', '=', attack).execute()).toEqual([]);
+      await db.transaction(async (trx) => {
+        // The first text statement goes in one batch with BEGIN; commitWith batches the rest with COMMIT.
+        expect((await trx.executeQuery(raw('SELECT ? AS v', [attack]))).rows).toEqual([{ v: attack }]);
+        await trx.commitWith([raw('INSERT INTO users (name, email) VALUES (?, ?)', [attack, `attack${i}@x.io`]), raw('SELECT ? AS v', [attack])]);
+      });
+    }
+    const names = (await rows(conn, 'SELECT name FROM users ORDER BY id')).map((r) => r.name);
+    expect(names).toEqual(['Keep', ...attacks]);
+    expect(await rows(conn, "SHOW TABLES LIKE 'orders'")).toHaveLength(1);
+  });
+
+  it('commitWith: a failing statement stops the batch before COMMIT, and nothing of the transaction stays', async () => {
+    await conn.query("INSERT INTO users (name, email) VALUES ('Old', 'old@x.io')");
+    const scope = scopeOf();
+    await expect(
+      db.stats.runInScope(scope, () =>
+        db.transaction(async (trx) => {
+          await trx.executeQuery(raw("UPDATE users SET name = 'Changed' WHERE email = 'old@x.io'"));
+          await trx.commitWith([
+            raw("INSERT INTO users (name, email) VALUES ('New', 'new@x.io')"),
+            raw("INSERT INTO users (name, email) VALUES ('Dup', 'old@x.io')"),
+            raw("INSERT INTO users (name, email) VALUES ('After', 'after@x.io')"),
+          ]);
+        }),
+      ),
+    ).rejects.toMatchObject({ code: 'ER_DUP_ENTRY' });
+    expect(await rows(conn, 'SELECT name FROM users')).toEqual([{ name: 'Old' }]);
+    // BEGIN + UPDATE, the batch of three and COMMIT, then ROLLBACK.
+    expect(scope.statements).toBe(2 + 4 + 1);
+    expect(db.poolUsage().inUse).toBe(0);
+  });
+
+  it('commitWith gives each statement its result, insertId included', async () => {
+    const results = await db.transaction((trx) =>
+      trx.commitWith([raw("INSERT INTO users (name, email) VALUES ('A', 'a@x.io')"), raw("UPDATE users SET name = 'B' WHERE email = 'a@x.io'")]),
+    );
+    const [row] = await rows(conn, 'SELECT id, name FROM users');
+    expect(results[0]!.insertId).toBe(BigInt(row.id));
+    expect(results[1]!.numAffectedRows).toBe(1n);
+    expect(row.name).toBe('B');
+  });
+});

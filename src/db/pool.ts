@@ -28,6 +28,20 @@ export interface SqlSession {
   executeQuery<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
 }
 
+/**
+ * A transaction of db.transaction. Round trips are what a short write
+ * transaction spends most on, on both sides of the wire (bench/RESULTS.md), so:
+ * - BEGIN is not sent on its own: it goes in one round trip with the first
+ *   text statement (a PREPARED first statement gets its own BEGIN before it);
+ * - commitWith sends its statements and COMMIT as one batch. The server stops
+ *   a batch at its first error, so COMMIT runs only if every statement before
+ *   it succeeded; otherwise the error comes back and the work is rolled back.
+ */
+export interface DirectTransaction extends SqlSession {
+  /** Runs these text statements and COMMIT in one round trip; their results, in order. */
+  commitWith(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]>;
+}
+
 export interface Db {
   readonly kysely: Kysely<Database>;
   /**
@@ -41,7 +55,7 @@ export interface Db {
    * direct sending: BEGIN, the work's statements, COMMIT; ROLLBACK when the
    * work throws (the connection is dropped if even that fails).
    */
-  transaction<T>(work: (trx: SqlSession) => Promise<T>): Promise<T>;
+  transaction<T>(work: (trx: DirectTransaction) => Promise<T>): Promise<T>;
   readonly stats: SqlStats;
   readonly pool: Pool;
   /** Resolves true when the database answers `SELECT 1` within `timeoutMs`. */
@@ -135,6 +149,15 @@ export function createDb(config: Config, stats = new SqlStats()): Db {
     // Prepared statements per connection (LRU): far below the server's
     // max_prepared_stmt_count (16,382 by default) across the whole pool.
     maxPreparedStatements: 256,
+    // Batches of statements in one round trip (DirectTransaction: BEGIN with
+    // the first statement, the writes with COMMIT), which roughly halved
+    // placeOrder's CPU on both sides of the wire. Safe here because no SQL
+    // text of this code base ever carries a client's value: every value is a
+    // bound `?` parameter (escaped by mysql2 for text statements), and what
+    // json-query writes into the text (names, JSON punctuation) is chosen by
+    // the planner and quoted by lit(). test/db-direct.test.ts sends stacked
+    // statements in values on every path and checks nothing ran.
+    multipleStatements: true,
   });
   pool.on('connection', (connection) => {
     // Queued before any statement of the borrower: NOW() defaults write UTC and
@@ -191,13 +214,14 @@ export function createDb(config: Config, stats = new SqlStats()): Db {
     if (stats.currentScope()?.timedOut) return done(new TimeoutError());
     boundedPool.getConnection((error, connection) => (error ? done(mapDriverError(error)) : done(null, connection)));
   };
-  const run = <R>(connection: PoolConnection, query: CompiledQuery, scope: RequestScope | undefined, done: Done<R>) => {
+  const run = <R>(connection: PoolConnection, query: CompiledQuery, scope: RequestScope | undefined, done: Done<R>, statements = 1) => {
     const start = performance.now();
     stats.started();
     sendStatement(connection, query.sql, query.parameters, watchdog, (error, result) => {
-      stats.finishedIn(scope, query.sql, performance.now() - start, error ? (driverErrorCode(error) ?? 'ERROR') : null);
+      stats.finishedIn(scope, query.sql, performance.now() - start, error ? (driverErrorCode(error) ?? 'ERROR') : null, statements);
       if (error) done(mapDriverError(error));
-      else done(null, toQueryResult<R>(result));
+      // A batch's result is the list of its statements' results, handed on as it is.
+      else done(null, statements > 1 ? ({ rows: result } as QueryResult<R>) : toQueryResult<R>(result));
     });
   };
   const settle = <R>(resolve: (result: QueryResult<R>) => void, reject: (error: unknown) => void): Done<R> =>
@@ -225,18 +249,36 @@ export function createDb(config: Config, stats = new SqlStats()): Db {
       const connection = await new Promise<PoolConnection>((resolve, reject) =>
         acquire((error, borrowed) => (error ? reject(error) : resolve(borrowed!))),
       );
-      const trx: SqlSession = {
-        executeQuery: <R>(query: CompiledQuery<R>) =>
-          new Promise<QueryResult<R>>((resolve, reject) => run<R>(connection, query, scope, settle(resolve, reject))),
+      const send = <R>(query: CompiledQuery<R>, statements = 1) =>
+        new Promise<QueryResult<R>>((resolve, reject) => run<R>(connection, query, scope, settle(resolve, reject), statements));
+      let begun = false;
+      let committed = false;
+      const trx: DirectTransaction = {
+        async executeQuery<R>(query: CompiledQuery<R>) {
+          if (begun) return send(query);
+          begun = true;
+          if (query.sql.startsWith(PREPARED)) {
+            await send(BEGIN);
+            return send(query);
+          }
+          const [, result] = (await send(batch([BEGIN, query]), 2)).rows as unknown as [unknown, unknown];
+          return toQueryResult<R>(result);
+        },
+        async commitWith(queries) {
+          if (!begun) await send(BEGIN);
+          begun = true;
+          const { rows } = await send(batch([...queries, COMMIT]), queries.length + 1);
+          committed = true;
+          return (rows as unknown[]).slice(0, queries.length).map((result) => toQueryResult(result));
+        },
       };
       try {
-        await trx.executeQuery(BEGIN);
         const result = await work(trx);
-        await trx.executeQuery(COMMIT);
+        if (begun && !committed) await send(COMMIT);
         return result;
       } catch (error) {
         // Left in an unknown state when even the rollback fails: the pool gets a fresh connection instead.
-        await trx.executeQuery(ROLLBACK).catch(() => connection.destroy());
+        if (begun && !committed) await send(ROLLBACK).catch(() => connection.destroy());
         throw error;
       } finally {
         connection.release();
@@ -383,6 +425,20 @@ export class StatementWatchdog {
 
 const { query: connectionQuery, execute: connectionExecute } = (mysql as unknown as { Connection: { prototype: PoolConnection } }).Connection.prototype;
 const BEGIN = CompiledQuery.raw('BEGIN');
+
+/**
+ * Text statements joined into one batch, sent in one round trip. Only
+ * parameterised statements of this code base go in; see multipleStatements.
+ */
+function batch(queries: readonly CompiledQuery[]): CompiledQuery {
+  for (const query of queries) {
+    if (query.sql.startsWith(PREPARED)) throw new Error('a prepared statement cannot be part of a batch');
+  }
+  return CompiledQuery.raw(
+    queries.map((query) => query.sql).join('; '),
+    queries.flatMap((query) => query.parameters),
+  );
+}
 const COMMIT = CompiledQuery.raw('COMMIT');
 const ROLLBACK = CompiledQuery.raw('ROLLBACK');
 

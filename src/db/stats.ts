@@ -6,6 +6,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 export interface StatementEvent {
   readonly sql: string;
+  /** Statements the text held: 1, or more for a batch sent in one round trip. */
+  readonly statements: number;
   readonly durationMs: number;
   /** Driver error code, e.g. "ER_DUP_ENTRY", or null on success. */
   readonly errorCode: string | null;
@@ -49,7 +51,7 @@ export class SqlStats {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Called by the instrumented connection before a statement is sent. */
+  /** Called by the instrumented connection before a statement (or a batch, counted when it ends) is sent. */
   started(): void {
     this.total++;
     this.inFlight++;
@@ -67,15 +69,16 @@ export class SqlStats {
    * opened the connection): `scope` is the request's, taken when the
    * statement started, or undefined for none.
    */
-  finishedIn(scope: RequestScope | undefined, sql: string, durationMs: number, errorCode: string | null): void {
+  finishedIn(scope: RequestScope | undefined, sql: string, durationMs: number, errorCode: string | null, statements = 1): void {
     this.inFlight--;
+    if (statements > 1) this.total += statements - 1;
     if (errorCode !== null) this.failed++;
     if (scope) {
-      scope.statements++;
+      scope.statements += statements;
       scope.sqlMs += durationMs;
     }
     if (this.#listeners.size > 0) {
-      const event = { sql, durationMs, errorCode };
+      const event = { sql, durationMs, errorCode, statements };
       for (const listener of this.#listeners) listener(event, scope);
     }
   }

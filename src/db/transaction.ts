@@ -5,7 +5,7 @@
 import { Kysely, type Transaction } from 'kysely';
 import { ServiceUnavailableError } from '../errors.ts';
 import type { Database } from './database.ts';
-import { driverErrorCode, type Db, type SqlSession } from './pool.ts';
+import { driverErrorCode, type Db, type DirectTransaction } from './pool.ts';
 
 /** Driver codes after which the whole transaction was rolled back and may be run again. */
 const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
@@ -35,16 +35,16 @@ export function isRetryableTransactionError(error: unknown): boolean {
  * direct one (raw statements on one connection, for the hottest writes).
  */
 export async function transactionWithRetry<T>(db: Kysely<Database>, work: (trx: Transaction<Database>) => Promise<T>, options: RetryOptions): Promise<T>;
-export async function transactionWithRetry<T>(db: Db, work: (trx: SqlSession) => Promise<T>, options: RetryOptions): Promise<T>;
+export async function transactionWithRetry<T>(db: Db, work: (trx: DirectTransaction) => Promise<T>, options: RetryOptions): Promise<T>;
 export async function transactionWithRetry<T>(
   db: Kysely<Database> | Db,
-  work: ((trx: Transaction<Database>) => Promise<T>) | ((trx: SqlSession) => Promise<T>),
+  work: ((trx: Transaction<Database>) => Promise<T>) | ((trx: DirectTransaction) => Promise<T>),
   options: RetryOptions,
 ): Promise<T> {
   const once =
     db instanceof Kysely
       ? () => db.transaction().execute(work as (trx: Transaction<Database>) => Promise<T>)
-      : () => db.transaction(work as (trx: SqlSession) => Promise<T>);
+      : () => db.transaction(work as (trx: DirectTransaction) => Promise<T>);
   const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
   const baseDelayMs = options.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
   for (let attempt = 1; ; attempt++) {

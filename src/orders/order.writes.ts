@@ -1,38 +1,37 @@
 // All SQL that creates or changes orders and their items, or locks an order
-// for a change. Functions take the transaction the change belongs to.
+// for a change: statements for placeOrder's batch, functions taking the
+// transaction the change belongs to.
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database, OrderItemRow, OrderRow, OrderStatus } from '../db/database.ts';
-import { driverErrorCode, PREPARED, type SqlSession } from '../db/pool.ts';
+import { driverErrorCode } from '../db/pool.ts';
 import { NotFoundError, notFoundMessage } from '../errors.ts';
 
 /**
- * Inserts the order row and returns its id. The foreign key checks the user:
- * an unknown one is NOT_FOUND (one statement instead of a lookup and an insert).
+ * The INSERT of a new PENDING order (created_at from the column default
+ * unless given), as text for placeOrder's batch. Its foreign key checks the
+ * user: see orderUserError.
  */
-export async function insertOrder(
-  trx: SqlSession,
-  values: { userId: string; total: string; createdAt?: string },
-): Promise<string> {
-  try {
-    // Written out rather than built, and prepared: this runs once per order, on the hot path.
-    const result = values.createdAt
-      ? await trx.executeQuery(
-          CompiledQuery.raw(`${PREPARED}INSERT INTO orders (user_id, total, status, created_at) VALUES (?, ?, 'PENDING', ?)`, [values.userId, values.total, values.createdAt]),
-        )
-      : await trx.executeQuery(CompiledQuery.raw(`${PREPARED}INSERT INTO orders (user_id, total, status) VALUES (?, ?, 'PENDING')`, [values.userId, values.total]));
-    return String(result.insertId);
-  } catch (error) {
-    if (driverErrorCode(error) === 'ER_NO_REFERENCED_ROW_2') throw new NotFoundError(notFoundMessage('user', values.userId));
-    throw error;
-  }
+export function insertOrderQuery(values: { userId: string; total: string; createdAt?: string }): CompiledQuery {
+  // Written out rather than built: this runs once per order, on the hot path.
+  return values.createdAt
+    ? CompiledQuery.raw("INSERT INTO orders (user_id, total, status, created_at) VALUES (?, ?, 'PENDING', ?)", [values.userId, values.total, values.createdAt])
+    : CompiledQuery.raw("INSERT INTO orders (user_id, total, status) VALUES (?, ?, 'PENDING')", [values.userId, values.total]);
 }
 
-/** Inserts all lines of an order in one statement. */
-export async function insertOrderItems(trx: SqlSession, items: readonly OrderItemRow[]): Promise<void> {
-  if (items.length === 0) return;
-  const params = items.flatMap((item) => [item.order_id, item.product_id, item.quantity, item.unit_price]);
-  const rows = items.map(() => '(?, ?, ?, ?)').join(', ');
-  await trx.executeQuery(CompiledQuery.raw(`${PREPARED}INSERT INTO order_items (order_id, product_id, quantity, unit_price) VALUES ${rows}`, params));
+/** An unknown user fails the orders foreign key: NOT_FOUND (one statement instead of a lookup and an insert). */
+export function orderUserError(error: unknown, userId: string): unknown {
+  return driverErrorCode(error) === 'ER_NO_REFERENCED_ROW_2' ? new NotFoundError(notFoundMessage('user', userId)) : error;
+}
+
+/**
+ * The INSERT of all lines of the order inserted just before it in the same
+ * batch, in one statement: LAST_INSERT_ID() is that order's id (it is kept
+ * per connection).
+ */
+export function insertOrderItemsQuery(items: readonly Omit<OrderItemRow, 'order_id'>[]): CompiledQuery {
+  const params: unknown[] = [];
+  const rows = items.map((item) => (params.push(item.product_id, item.quantity, item.unit_price), '(LAST_INSERT_ID(), ?, ?, ?)')).join(', ');
+  return CompiledQuery.raw(`INSERT INTO order_items (order_id, product_id, quantity, unit_price) VALUES ${rows}`, params);
 }
 
 export async function findOrderById(trx: Kysely<Database>, id: string): Promise<OrderRow | undefined> {

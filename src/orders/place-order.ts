@@ -6,17 +6,17 @@
 // inserted and the stock taken. Any refusal throws inside the transaction, so
 // nothing of it stays. The event is published only after the commit.
 import type { OrderItemRow, OrderRow } from '../db/database.ts';
-import type { Db, SqlSession } from '../db/pool.ts';
+import type { Db, DirectTransaction } from '../db/pool.ts';
 import { compareIds } from '../db/sql-helpers.ts';
 import { transactionWithRetry } from '../db/transaction.ts';
 import { BadUserInputError, InsufficientStockError, NotFoundError } from '../errors.ts';
 import { fromCents, toCents } from '../money.ts';
-import { adjustStock, lockProductsForUpdateWithClock } from '../products/product.writes.ts';
+import { adjustStockQuery, lockProductsForUpdateWithClock } from '../products/product.writes.ts';
 import type { OrderEvents } from '../pubsub.ts';
 import { parseId } from '../scalars.ts';
 import { checkInt } from '../validation.ts';
 import type { OrderWrite } from './order.model.ts';
-import { insertOrder, insertOrderItems } from './order.writes.ts';
+import { insertOrderItemsQuery, insertOrderQuery, orderUserError } from './order.writes.ts';
 
 export const MAX_ORDER_LINES = 100;
 /** DECIMAL(12,2): the largest total an order row can hold, in cents. */
@@ -56,7 +56,8 @@ export async function placeOrder(
   events?: Pick<OrderEvents, 'publishOrderPlaced'>,
 ): Promise<OrderWrite> {
   const { userId, lines } = validatePlaceOrder(input);
-  // The direct transaction: raw statements on one pool connection, the
+  // The direct transaction: raw statements on one pool connection in two
+  // round trips (BEGIN with the locking read; the writes with COMMIT), the
   // hottest write skipping Kysely's layers (bench/RESULTS.md).
   const written = await transactionWithRetry(db, (trx) => placeOrderIn(trx, userId, lines), {
     failure: 'the order could not be placed',
@@ -66,12 +67,14 @@ export async function placeOrder(
   return written;
 }
 
-async function placeOrderIn(trx: SqlSession, userId: string, lines: readonly OrderLine[]): Promise<OrderWrite> {
+async function placeOrderIn(trx: DirectTransaction, userId: string, lines: readonly OrderLine[]): Promise<OrderWrite> {
   // FOR UPDATE: two orders cannot both take the last unit; ascending ids: they cannot deadlock.
   // The user is checked by the orders foreign key when the order is inserted.
+  // Text, not prepared, so that BEGIN goes with it in one round trip.
   const { products: locked, now } = await lockProductsForUpdateWithClock(
     trx,
     lines.map((line) => line.productId),
+    false,
   );
   const byId = new Map(locked.map((product) => [product.id, product]));
   const missing = lines.filter((line) => !byId.has(line.productId)).map((line) => `"${line.productId}"`);
@@ -103,13 +106,24 @@ async function placeOrderIn(trx: SqlSession, userId: string, lines: readonly Ord
   }
 
   const total = fromCents(totalCents);
-  const orderId = await insertOrder(trx, { userId, total, createdAt: now ?? undefined });
+  // The order, its lines (LAST_INSERT_ID(): the order just inserted) and the
+  // stock, committed in one batch; the first failing statement stops it
+  // before COMMIT, and the transaction is rolled back.
+  let orderId: string;
+  try {
+    const [inserted] = await trx.commitWith([
+      insertOrderQuery({ userId, total, createdAt: now ?? undefined }),
+      insertOrderItemsQuery(items),
+      adjustStockQuery(
+        lines.map((line) => ({ productId: line.productId, delta: -line.quantity })),
+        false,
+      ),
+    ]);
+    orderId = String(inserted!.insertId);
+  } catch (error) {
+    throw orderUserError(error, userId);
+  }
   for (const item of items) item.order_id = orderId;
-  await insertOrderItems(trx, items);
-  await adjustStock(
-    trx,
-    lines.map((line) => ({ productId: line.productId, delta: -line.quantity })),
-  );
   // The row as inserted; reading it back would cost a round trip for nothing new.
   const order: OrderRow = { id: orderId, user_id: userId, status: 'PENDING', total, created_at: now! };
   const products = lines.map((line) => {

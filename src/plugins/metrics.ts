@@ -62,7 +62,7 @@ export function createMetrics(db: Db): Metrics {
   });
 
   const unsubscribe = db.stats.onStatement((event) => {
-    statements.add(1);
+    statements.add(event.statements);
     if (event.errorCode !== null) statementFailures.add(1);
     statementDurations.add(event.durationMs / 1000);
   });

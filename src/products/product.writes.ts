@@ -55,13 +55,15 @@ export async function lockProductsForUpdate(trx: SqlSession, ids: readonly strin
 export async function lockProductsForUpdateWithClock(
   trx: SqlSession,
   ids: readonly string[],
+  prepared = true,
 ): Promise<{ products: ProductRow[]; now: string | null }> {
   if (ids.length === 0) return { products: [], now: null };
   const sorted = [...ids].sort(compareIds);
-  // Written out rather than built, and prepared: this runs once per order, on the hot path.
+  // Written out rather than built: this runs once per order, on the hot path.
+  // Prepared unless the caller sends it with BEGIN in one batch (text only).
   const { rows } = await trx.executeQuery<ProductRow & { db_now: string }>(
     CompiledQuery.raw(
-      `${PREPARED}SELECT id, sku, name, price, stock, created_at, NOW(3) AS db_now FROM products WHERE id IN (${sorted.map(() => '?').join(', ')}) ORDER BY id FOR UPDATE`,
+      `${prepared ? PREPARED : ''}SELECT id, sku, name, price, stock, created_at, NOW(3) AS db_now FROM products WHERE id IN (${sorted.map(() => '?').join(', ')}) ORDER BY id FOR UPDATE`,
       sorted,
     ),
   );
@@ -76,9 +78,14 @@ export async function lockProductsForUpdateWithClock(
  */
 export async function adjustStock(trx: SqlSession, changes: readonly { productId: string; delta: number }[]): Promise<void> {
   if (changes.length === 0) return;
+  await trx.executeQuery(adjustStockQuery(changes));
+}
+
+/** adjustStock's UPDATE; `prepared` false for a statement that goes in a batch. */
+export function adjustStockQuery(changes: readonly { productId: string; delta: number }[], prepared = true): CompiledQuery {
   const params: unknown[] = [];
   const cases = changes.map((c) => (params.push(c.productId, c.delta), 'WHEN ? THEN CAST(stock AS SIGNED) + ?')).join(' ');
   for (const c of changes) params.push(c.productId);
   const ids = changes.map(() => '?').join(', ');
-  await trx.executeQuery(CompiledQuery.raw(`${PREPARED}UPDATE products SET stock = CASE id ${cases} END WHERE id IN (${ids})`, params));
+  return CompiledQuery.raw(`${prepared ? PREPARED : ''}UPDATE products SET stock = CASE id ${cases} END WHERE id IN (${ids})`, params);
 }
