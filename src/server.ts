@@ -8,6 +8,7 @@ import { createSchema, createYoga, maskError as yogaMaskError, type YogaServerIn
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import { createDb, type Db } from './db/pool.ts';
+import { Deadlines } from './deadlines.ts';
 import type { RequestScope } from './db/stats.ts';
 import { useResponseCacheInvalidation } from './cache/invalidation-plugin.ts';
 import { MUTATION_EFFECTS, ResponseCache, type CachedEntity } from './cache/response-cache.ts';
@@ -79,6 +80,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const compiled = config.compiledQueries
     ? createCompiledExecutor(schema, db.direct, {
         maxObjects: config.compiledMaxObjects,
+        deadlinePeriodMs: Deadlines.periodFor(config.limits.requestTimeoutMs),
         cache,
         preparedStatements: config.preparedStatements,
         maxTokens: config.limits.maxTokens,

@@ -17,6 +17,7 @@ import {
 import type { Config } from '../config.ts';
 import { ServiceUnavailableError, TimeoutError } from '../errors.ts';
 import type { Database } from './database.ts';
+import { Deadlines, type Deadline } from '../deadlines.ts';
 import { SqlStats, type RequestScope } from './stats.ts';
 
 /**
@@ -178,8 +179,23 @@ export function createDb(config: Config, stats = new SqlStats()): Db {
   pool.on('error' as 'connection', () => {});
 
   const watchdog = new StatementWatchdog(limits.statementTimeoutMs + DRIVER_TIMEOUT_MARGIN_MS);
+  // mysql2 keeps these as internal arrays/queues; read defensively.
+  const internal = pool as unknown as {
+    _allConnections?: { length: number };
+    _freeConnections?: { length: number };
+    _connectionQueue?: { length: number };
+  };
+  const freeConnections = () => internal._freeConnections?.length ?? 0;
   const boundedPool = {
     getConnection(callback: (error: unknown, connection: PoolConnection) => void) {
+      // A free connection is handed over at once: no wait to bound.
+      if (freeConnections() > 0) {
+        pool.getConnection((error, connection) => {
+          if (connection) patchConnection(connection, watchdog);
+          callback(error, connection);
+        });
+        return;
+      }
       let settled = false;
       const timer = setTimeout(() => {
         settled = true;
@@ -296,12 +312,6 @@ export function createDb(config: Config, stats = new SqlStats()): Db {
       });
     },
     poolUsage() {
-      // mysql2 keeps these as internal arrays/queues; read defensively.
-      const internal = pool as unknown as {
-        _allConnections?: { length: number };
-        _freeConnections?: { length: number };
-        _connectionQueue?: { length: number };
-      };
       const total = internal._allConnections?.length ?? 0;
       const idle = internal._freeConnections?.length ?? 0;
       return { total, idle, inUse: total - idle, waiting: internal._connectionQueue?.length ?? 0 };
@@ -363,63 +373,31 @@ function sendStatement(
   });
 }
 
-interface Watched {
-  readonly connection: PoolConnection;
-  readonly deadline: number;
-  readonly callback: (error: unknown) => void;
-  settled: boolean;
-}
-
 /**
- * The driver-side time bound of every statement, with one timer for all of
- * them rather than one per statement. A statement still unanswered past the
- * bound (the server's own max_statement_time should always end it first; this
- * is for a server or network that stops answering) fails with
- * PROTOCOL_SEQUENCE_TIMEOUT, as mysql2's own timeout does, and its connection
- * is destroyed: mysql2 would otherwise reuse it with the statement possibly
- * still running. A late answer for it is ignored.
+ * The driver-side time bound of every statement (see Deadlines). A statement
+ * still unanswered past the bound (the server's own max_statement_time should
+ * always end it first; this is for a server or network that stops answering)
+ * fails with PROTOCOL_SEQUENCE_TIMEOUT, as mysql2's own timeout does, and its
+ * connection is destroyed: mysql2 would otherwise reuse it with the statement
+ * possibly still running. A late answer for it is ignored.
  */
 export class StatementWatchdog {
-  // Insertion order is deadline order: every statement gets the same bound.
-  readonly #pending = new Set<Watched>();
-  #timer: NodeJS.Timeout | null = null;
-  readonly #periodMs: number;
+  readonly #deadlines: Deadlines;
 
   constructor(readonly timeoutMs: number) {
-    this.#periodMs = Math.max(10, Math.min(250, Math.floor(timeoutMs / 8)));
+    this.#deadlines = new Deadlines(Deadlines.periodFor(timeoutMs));
   }
 
-  watch(connection: PoolConnection, callback: (error: unknown) => void): Watched {
-    const watched: Watched = { connection, deadline: performance.now() + this.timeoutMs, callback, settled: false };
-    this.#pending.add(watched);
-    if (!this.#timer) {
-      this.#timer = setInterval(() => this.#sweep(), this.#periodMs);
-      this.#timer.unref();
-    }
-    return watched;
+  watch(connection: PoolConnection, callback: (error: unknown) => void): Deadline {
+    return this.#deadlines.add(this.timeoutMs, () => {
+      connection.destroy();
+      callback(Object.assign(new Error('Query inactivity timeout'), { code: 'PROTOCOL_SEQUENCE_TIMEOUT', fatal: false }));
+    });
   }
 
   /** True when the statement's own answer is the one to report (it had not timed out). */
-  settle(watched: Watched): boolean {
-    if (watched.settled) return false;
-    watched.settled = true;
-    this.#pending.delete(watched);
-    return true;
-  }
-
-  #sweep(): void {
-    const now = performance.now();
-    for (const watched of this.#pending) {
-      if (watched.deadline > now) break;
-      this.settle(watched);
-      watched.connection.destroy();
-      const error = Object.assign(new Error('Query inactivity timeout'), { code: 'PROTOCOL_SEQUENCE_TIMEOUT', fatal: false });
-      watched.callback(error);
-    }
-    if (this.#pending.size === 0 && this.#timer) {
-      clearInterval(this.#timer);
-      this.#timer = null;
-    }
+  settle(watched: Deadline): boolean {
+    return this.#deadlines.settle(watched);
   }
 }
 

@@ -17,6 +17,7 @@ import { ResponseCache } from '../cache/response-cache.ts';
 import type { OrderWrite } from '../orders/order.model.ts';
 import { buildMutationPlan, buildPlan, entitiesOf, mutationTemplate, type MutationPlan } from './build-plan.ts';
 import { orderWriteJson } from './write-response.ts';
+import { Deadlines } from '../deadlines.ts';
 
 export interface GraphQLParams {
   query?: unknown;
@@ -34,6 +35,8 @@ export interface CompiledExecutorOptions {
   maxTokens: number;
   /** Send compiled statements as prepared statements (binary protocol). */
   preparedStatements?: boolean;
+  /** How often request deadlines are checked (Deadlines.periodFor the request time limit). */
+  deadlinePeriodMs?: number;
   /** Optional cache of whole responses (RESPONSE_CACHE=true). */
   cache?: ResponseCache | null;
   /** Told of TIMEOUT / SERVICE_UNAVAILABLE answers, for the operator's log (the client gets the code). */
@@ -74,6 +77,7 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
   // Parsed and validated documents by query text; null marks text that is not
   // a valid document (the ordinary path reports why).
   const documents = new Map<string, DocumentNode | null>();
+  const deadlines = new Deadlines(options.deadlinePeriodMs ?? 50);
 
   function document(query: string): DocumentNode | null {
     let doc = documents.get(query);
@@ -184,7 +188,7 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
       let result;
       try {
         const running = db.executeQuery<Record<string, string | null>>(CompiledQuery.raw(sql, compiled.params));
-        const outcome = limits?.timeoutMs === undefined ? await running : await beforeDeadline(running, limits.timeoutMs);
+        const outcome = limits?.timeoutMs === undefined ? await running : await beforeDeadline(deadlines, running, limits.timeoutMs);
         if (outcome === 'timeout') return 'timeout';
         result = outcome;
       } catch (error) {
@@ -281,19 +285,18 @@ async function runMutation(
 /**
  * The promise's value, or 'timeout' once `ms` have passed (the work itself
  * goes on; a late failure of it is the statement limit's business, not an
- * unhandled rejection). One promise and one timer: this runs per request.
+ * unhandled rejection). One promise and no timer of its own: this runs per
+ * request (see Deadlines).
  */
-function beforeDeadline<T>(work: Promise<T>, ms: number): Promise<T | 'timeout'> {
+function beforeDeadline<T>(deadlines: Deadlines, work: Promise<T>, ms: number): Promise<T | 'timeout'> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, Math.max(0, ms), 'timeout');
+    const deadline = deadlines.add(Math.max(0, ms), () => resolve('timeout'));
     work.then(
       (value) => {
-        clearTimeout(timer);
-        resolve(value);
+        if (deadlines.settle(deadline)) resolve(value);
       },
       (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
+        if (deadlines.settle(deadline)) reject(error);
       },
     );
   });
