@@ -327,14 +327,13 @@ export const PREPARED = '/*prepared*/ ';
 const patchedConnections = new WeakSet<PoolConnection>();
 
 /**
- * Two changes to how Kysely's MySQL driver sends statements, which always
- * calls query(sql, parameters, callback) on the mysql2 connection:
- * - a driver-side timeout on every statement. mysql2 keeps the connection
- *   after such a timeout with the statement possibly still running, so it is
- *   destroyed instead: the pool replaces it.
- * - text starting with PREPARED goes through `execute` (binary protocol):
- *   compiled queries have stable text per query shape, so mysql2 prepares each
- *   once per connection and the server skips parsing it again.
+ * Kysely's MySQL driver always calls query(sql, parameters, callback) on the
+ * mysql2 connection; this sends those through sendStatement, as the direct
+ * runners do, so every statement gets:
+ * - the driver-side time bound (StatementWatchdog);
+ * - `execute` (binary protocol) for text starting with PREPARED: such text is
+ *   stable per query shape, so mysql2 prepares it once per connection and the
+ *   server skips parsing it again.
  */
 function patchConnection(connection: PoolConnection, watchdog: StatementWatchdog): void {
   if (patchedConnections.has(connection)) return;
@@ -403,6 +402,8 @@ export class StatementWatchdog {
 
 const { query: connectionQuery, execute: connectionExecute } = (mysql as unknown as { Connection: { prototype: PoolConnection } }).Connection.prototype;
 const BEGIN = CompiledQuery.raw('BEGIN');
+const COMMIT = CompiledQuery.raw('COMMIT');
+const ROLLBACK = CompiledQuery.raw('ROLLBACK');
 
 /**
  * Text statements joined into one batch, sent in one round trip. Only
@@ -417,8 +418,6 @@ function batch(queries: readonly CompiledQuery[]): CompiledQuery {
     queries.flatMap((query) => query.parameters),
   );
 }
-const COMMIT = CompiledQuery.raw('COMMIT');
-const ROLLBACK = CompiledQuery.raw('ROLLBACK');
 
 /** A driver result in Kysely's shape (as its MysqlConnection makes it), so callers cannot tell the paths apart. */
 function toQueryResult<R>(result: unknown): QueryResult<R> {

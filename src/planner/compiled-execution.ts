@@ -166,8 +166,8 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
       let compiled: CompiledJsonQuery;
       const mutation = mutationTemplateFor(doc, operationName as string | undefined);
       if (mutation) {
-        const plan = mutation(vars);
-        return plan ? runMutation(options.mutations!, plan, options.onServiceError) : null;
+        const mutationPlan = mutation(vars);
+        return mutationPlan ? runMutation(options.mutations!, mutationPlan, options.onServiceError) : null;
       }
       const template = templateFor(doc, operationName as string | undefined);
       if (template) {
