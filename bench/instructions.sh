@@ -24,10 +24,10 @@ valgrind --tool=callgrind --instr-atstart=no --separate-threads=yes --callgrind-
 pid=$!
 for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/$probe" > /dev/null && break; sleep 0.5; done
 npx tsx bench/sequential-load.ts "$port" "$workload" "$warm"
-callgrind_control -i on "$pid" > /dev/null
+callgrind_control -i on "$pid" > /dev/null 2>&1
 npx tsx bench/sequential-load.ts "$port" "$workload" "$measured"
-callgrind_control -i off "$pid" > /dev/null
-callgrind_control -d "$pid" > /dev/null
+callgrind_control -i off "$pid" > /dev/null 2>&1
+callgrind_control -d "$pid" > /dev/null 2>&1
 kill -TERM "$pid"; wait "$pid" 2> /dev/null || true
 main=$(grep -h '^totals:' "$out"/cg.*.1-01 | awk '{s += $2} END {print s}')
 all=$(grep -h '^totals:' "$out"/cg.*.1-* | awk '{s += $2} END {print s}')
