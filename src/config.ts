@@ -22,6 +22,10 @@ export interface Config {
   readonly responseCacheTtlMs: number;
   /** TTL of cached responses that only count products (productCount). */
   readonly responseCacheCountTtlMs: number;
+  /** Where cached responses live: in process, or in Redis shared by every gateway. */
+  readonly responseCacheStore: 'memory' | 'redis';
+  /** Bound on the in-process cache's size in bytes; an entry over 1/16 of it is not cached. */
+  readonly responseCacheMaxBytes: number;
   /** Answer fully understood queries with one database-built JSON statement. */
   readonly compiledQueries: boolean;
   /** Run placeOrder/cancelOrder from the node:http front and answer from the written rows. */
@@ -139,6 +143,13 @@ export function loadConfig(env: Env = process.env): Config {
       throw new ConfigError('REDIS_URL', `must be a redis:// URL, but got "${redisUrl}"`);
     }
   }
+  const storeRaw = env.RESPONSE_CACHE_STORE?.trim().toLowerCase() || (redisUrl ? 'redis' : 'memory');
+  if (storeRaw !== 'memory' && storeRaw !== 'redis') {
+    throw new ConfigError('RESPONSE_CACHE_STORE', `must be memory or redis, but got "${env.RESPONSE_CACHE_STORE}"`);
+  }
+  if (storeRaw === 'redis' && !redisUrl) {
+    throw new ConfigError('RESPONSE_CACHE_STORE', 'is redis, but REDIS_URL is not set');
+  }
   const config: Config = {
     databaseUrl,
     database,
@@ -153,6 +164,8 @@ export function loadConfig(env: Env = process.env): Config {
     responseCache: bool(env, 'RESPONSE_CACHE', false),
     responseCacheTtlMs: int(env, 'RESPONSE_CACHE_TTL_MS', 5000, 0, 3_600_000),
     responseCacheCountTtlMs: int(env, 'RESPONSE_CACHE_COUNT_TTL_MS', 60_000, 0, 3_600_000),
+    responseCacheStore: storeRaw,
+    responseCacheMaxBytes: int(env, 'RESPONSE_CACHE_MAX_BYTES', 64 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
     compiledQueries: bool(env, 'COMPILED_QUERIES', true),
     preparedStatements: bool(env, 'PREPARED_STATEMENTS', true),
     compiledMutations: bool(env, 'COMPILED_MUTATIONS', true),

@@ -42,6 +42,10 @@ describe('config', () => {
     ['LOG_LEVEL', 'loud', /LOG_LEVEL.*one of/],
     ['MIGRATE_ON_START', 'maybe', /MIGRATE_ON_START/],
     ['REDIS_URL', 'http://x', /REDIS_URL/],
+    ['RESPONSE_CACHE_STORE', 'disk', /RESPONSE_CACHE_STORE.*memory or redis.*disk/],
+    ['RESPONSE_CACHE_STORE', 'redis', /RESPONSE_CACHE_STORE.*REDIS_URL is not set/],
+    ['RESPONSE_CACHE_MAX_BYTES', '1023', /RESPONSE_CACHE_MAX_BYTES.*between 1024 and/],
+    ['RESPONSE_CACHE_MAX_BYTES', '64MB', /RESPONSE_CACHE_MAX_BYTES.*whole number/],
   ])('%s=%j is refused with a one-line message naming the variable', (variable, value, message) => {
     let error: unknown;
     try {
@@ -53,6 +57,16 @@ describe('config', () => {
     expect((error as ConfigError).variable).toBe(variable);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('the response cache lives in Redis when REDIS_URL is set, unless told otherwise, and is bounded to 64 MiB', () => {
+    expect(loadConfig({})).toMatchObject({ responseCacheStore: 'memory', responseCacheMaxBytes: 64 * 1024 * 1024 });
+    const redis = 'redis://127.0.0.1:6379';
+    expect(loadConfig({ REDIS_URL: redis }).responseCacheStore).toBe('redis');
+    expect(loadConfig({ REDIS_URL: redis, RESPONSE_CACHE_STORE: ' Memory ' }).responseCacheStore).toBe('memory');
+    expect(loadConfig({ REDIS_URL: redis, RESPONSE_CACHE_STORE: 'redis' }).responseCacheStore).toBe('redis');
+    expect(loadConfig({ RESPONSE_CACHE_STORE: '' }).responseCacheStore).toBe('memory');
+    expect(loadConfig({ RESPONSE_CACHE_MAX_BYTES: '1024' }).responseCacheMaxBytes).toBe(1024);
   });
 
   it('never lets the restock concurrency exceed the pool', () => {
