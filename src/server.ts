@@ -11,7 +11,8 @@ import { createDb, type Db } from './db/pool.ts';
 import { Deadlines } from './deadlines.ts';
 import type { RequestScope } from './db/stats.ts';
 import { useResponseCacheInvalidation } from './cache/invalidation-plugin.ts';
-import { MUTATION_EFFECTS, ResponseCache, type CachedEntity } from './cache/response-cache.ts';
+import { createResponseCache } from './cache/create-cache.ts';
+import { MUTATION_EFFECTS, type CachedEntity, type ResponseCache } from './cache/response-cache.ts';
 import { isAppError, TimeoutError } from './errors.ts';
 import { withBodyCap } from './http/body.ts';
 import { fastPathMediaType, parseParams, writeAnswer } from './http/graphql-fast-path.ts';
@@ -63,20 +64,22 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const stopStatementLog = logStatements(log, db.stats);
 
   const schema = createSchema<AppContext>({ typeDefs, resolvers });
-  const cache = config.responseCache && config.compiledQueries
-    ? new ResponseCache({
-        ttlMs: { user: config.responseCacheTtlMs, order: config.responseCacheTtlMs, product: config.responseCacheTtlMs, item: config.responseCacheTtlMs },
-        countTtlMs: config.responseCacheCountTtlMs,
-        maxEntries: 10_000,
-      })
-    : null;
-  /** After a write: drop what it changed here at once, and in other gateways through the pub/sub (Redis with REDIS_URL). */
+  const cache = config.responseCache && config.compiledQueries ? createResponseCache(config, log) : null;
+  // The Redis store's versions are shared by every gateway; the memory store
+  // hears other gateways' writes through the pub/sub (Redis with REDIS_URL).
+  const cacheFeed = cache?.kind === 'memory';
+  /**
+   * After a write commits: makes what it changed stale. With the Redis store the
+   * mutation's answer waits for Redis (at most its command timeout), so the
+   * client's next read, through any gateway, sees the write.
+   */
   const invalidateCache = (entities: CachedEntity[]) => {
     if (!cache) return;
-    cache.invalidate(entities);
-    pubsub.publishCacheInvalidation(entities);
+    const done = cache.invalidate(entities);
+    if (cacheFeed) pubsub.publishCacheInvalidation(entities);
+    return done;
   };
-  const stopCacheFeed = cache ? pubsub.onCacheInvalidation((entities) => cache.invalidate(entities as CachedEntity[])) : () => {};
+  const stopCacheFeed = cache && cacheFeed ? pubsub.onCacheInvalidation((entities) => void cache.invalidate(entities)) : () => {};
   const compiled = config.compiledQueries
     ? createCompiledExecutor(schema, db.direct, {
         maxObjects: config.compiledMaxObjects,
@@ -232,6 +235,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       stopCacheFeed();
       metrics.close();
       await pubsub.close();
+      await cache?.close();
       await db.destroy();
     },
   };

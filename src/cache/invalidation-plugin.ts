@@ -1,11 +1,11 @@
-// Drops cached responses when a mutation through this gateway changes what
-// they read. Runs after the mutation's execution, so the next read sees the
-// committed state.
+// Makes cached responses stale when a mutation through this gateway changes
+// what they read. Runs after the mutation's execution (its writes committed),
+// and the response waits for it, so the client's next read sees the write.
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { MUTATION_EFFECTS, type CachedEntity } from './response-cache.ts';
 
-export function useResponseCacheInvalidation(invalidate: (entities: CachedEntity[]) => void): Plugin {
+export function useResponseCacheInvalidation(invalidate: (entities: CachedEntity[]) => void | Promise<void>): Plugin {
   return {
     onExecute({ args }) {
       const operation = getOperationAST(args.document, args.operationName ?? undefined);
@@ -19,7 +19,7 @@ export function useResponseCacheInvalidation(invalidate: (entities: CachedEntity
             const effects = selection.kind === 'Field' ? (MUTATION_EFFECTS[selection.name.value] ?? everything) : everything;
             for (const entity of effects) entities.add(entity);
           }
-          invalidate([...entities]);
+          return invalidate([...entities]);
         },
       };
     },

@@ -1,84 +1,69 @@
 // An opt-in (RESPONSE_CACHE=true) cache of whole query responses, in front of
-// the compiled executor. Entries are tagged with the entities they read and
-// live at most the shortest TTL of those entities; a mutation through this
-// gateway drops every entry of the entities it changed at once (and, with
-// REDIS_URL, in every gateway process). Rows written around the gateway show
-// up at the latest when the TTL runs out, as the contract allows.
+// the compiled executor. Two stores share this interface: one in process
+// (memory-store.ts) and one in Redis shared by every gateway of a database
+// (redis-store.ts).
+//
+// Invalidation is by version: each entity (user, order, product, item) has a
+// counter that a mutation bumps after it commits. A miss hands the caller the
+// versions as they were BEFORE its SQL ran; the entry is stored with the
+// versions of the entities it read, and served only while they are all still
+// current. So a read that began before a mutation committed and finished after
+// its invalidation can never be served: its versions are already old. Entries
+// also expire after the shortest TTL of what they read; rows written around the
+// gateway show up at the latest then, as the contract allows.
 // Scope: this API has no per-viewer data, so one cache serves every client.
 // If viewers are ever introduced, the viewer must become part of the key.
 
 export type CachedEntity = 'user' | 'order' | 'product' | 'item';
 
-export interface ResponseCacheOptions {
+/** The order versions are kept and compared in. */
+export const ENTITIES: readonly CachedEntity[] = ['user', 'order', 'product', 'item'];
+
+/**
+ * The four versions in ENTITIES order, as a store last saw them. Opaque to
+ * callers: a miss returns one, and set() must be handed that same one back.
+ * A null version means unknown (never seeded), and nothing reading it is stored.
+ */
+export type Versions = readonly (number | string | null)[];
+
+/** A body (a hit), the versions before the caller's SQL runs (a miss), or null: a miss not to be stored. */
+export type Lookup = string | Versions | null;
+
+export interface ResponseCache {
+  readonly kind: 'memory' | 'redis';
+  /** The memory store answers synchronously, so a hit costs no promise. */
+  get(key: string): Lookup | Promise<Lookup>;
+  /** Stores `body` as read under `snapshot` (what get() returned on the miss); never throws. */
+  set(key: string, body: string, entities: readonly CachedEntity[], onlyCounts: boolean, snapshot: Versions): void | Promise<void>;
+  /** Makes every entry that read any of `entities` stale; never throws. */
+  invalidate(entities: readonly string[]): void | Promise<void>;
+  close(): Promise<void>;
+  hits: number;
+  misses: number;
+}
+
+export interface TtlOptions {
   /** TTL per entity in ms; an entry lives as long as its shortest. */
   ttlMs: Record<CachedEntity, number>;
   /** TTL of responses reading only counts of products (productCount). */
   countTtlMs: number;
-  maxEntries: number;
-  now?: () => number;
 }
 
-interface Entry {
-  body: string;
-  expiresAt: number;
-  entities: readonly CachedEntity[];
+export function ttlOf(options: TtlOptions, entities: readonly CachedEntity[], onlyCounts: boolean): number {
+  return onlyCounts || entities.length === 0 ? options.countTtlMs : Math.min(...entities.map((e) => options.ttlMs[e]));
 }
 
-export class ResponseCache {
-  readonly #entries = new Map<string, Entry>();
-  readonly #options: ResponseCacheOptions;
-  readonly #now: () => number;
-  hits = 0;
-  misses = 0;
+/**
+ * What an entry costs: its key and body at 2 bytes per UTF-16 code unit. The
+ * key counts too (variables can make it large); length*2 is O(1) and never
+ * below what V8 holds, where Buffer.byteLength would scan every body.
+ */
+export function sizeOf(key: string, body: string): number {
+  return (key.length + body.length) * 2;
+}
 
-  constructor(options: ResponseCacheOptions) {
-    this.#options = options;
-    this.#now = options.now ?? Date.now;
-  }
-
-  static key(query: string, operationName: unknown, variables: unknown): string {
-    return `${typeof operationName === 'string' ? operationName : ''}\u0000${query}\u0000${JSON.stringify(variables ?? {})}`;
-  }
-
-  get(key: string): string | null {
-    const entry = this.#entries.get(key);
-    if (!entry) {
-      this.misses++;
-      return null;
-    }
-    if (entry.expiresAt <= this.#now()) {
-      this.#entries.delete(key);
-      this.misses++;
-      return null;
-    }
-    // Refresh recency for the LRU order.
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
-    this.hits++;
-    return entry.body;
-  }
-
-  set(key: string, body: string, entities: readonly CachedEntity[], onlyCounts: boolean): void {
-    const ttl = onlyCounts ? this.#options.countTtlMs : Math.min(...entities.map((e) => this.#options.ttlMs[e]));
-    if (!(ttl > 0)) return;
-    if (this.#entries.size >= this.#options.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
-    this.#entries.set(key, { body, expiresAt: this.#now() + ttl, entities });
-  }
-
-  /** Drops every entry that read any of `entities`. */
-  invalidate(entities: readonly CachedEntity[]): void {
-    for (const [key, entry] of this.#entries) {
-      if (entry.entities.some((e) => entities.includes(e))) this.#entries.delete(key);
-    }
-  }
-
-  clear(): void {
-    this.#entries.clear();
-  }
-
-  get size(): number {
-    return this.#entries.size;
-  }
+export function cacheKey(query: string, operationName: unknown, variables: unknown): string {
+  return `${typeof operationName === 'string' ? operationName : ''}\u0000${query}\u0000${JSON.stringify(variables ?? {})}`;
 }
 
 /** What each mutation changes, for invalidation. */

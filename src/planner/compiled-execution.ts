@@ -13,7 +13,7 @@ import type { OperationPlan, RootPlan } from './plan.ts';
 import { parseId } from '../scalars.ts';
 import { getOperationAST, Kind } from 'graphql';
 import type { CompiledJsonQuery } from '../db/json-query.ts';
-import { ResponseCache } from '../cache/response-cache.ts';
+import { cacheKey as responseCacheKey, type ResponseCache, type Versions } from '../cache/response-cache.ts';
 import type { OrderWrite } from '../orders/order.model.ts';
 import { buildMutationPlan, buildPlan, entitiesOf, mutationTemplate, type MutationPlan } from './build-plan.ts';
 import { orderWriteJson } from './write-response.ts';
@@ -47,8 +47,8 @@ export interface CompiledExecutorOptions {
 
 export interface CompiledMutations {
   run(field: MutationPlan['field'], args: Record<string, any>): Promise<OrderWrite>;
-  /** After a successful write: the same follow-ups as the ordinary path (cache invalidation). */
-  after(field: MutationPlan['field']): void;
+  /** After a successful write: the same follow-ups as the ordinary path (cache invalidation); the answer waits for it. */
+  after(field: MutationPlan['field']): void | Promise<void>;
   /** For a masked error: the request id to show and where to log the full error. */
   unexpected(error: unknown): { requestId: string | undefined };
 }
@@ -155,10 +155,6 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
       const variables = params.variables ?? {};
       if (typeof query !== 'string' || (operationName != null && typeof operationName !== 'string')) return null;
       if (typeof variables !== 'object' || variables === null || Array.isArray(variables)) return null;
-      const cache = options.cache;
-      const cacheKey = cache ? ResponseCache.key(query, operationName, variables) : '';
-      const cached = cache?.get(cacheKey);
-      if (cached) return { body: cached, operationName: nameOf(operationName) };
       const doc = document(query);
       if (!doc) return null;
       const vars = variables as Record<string, unknown>;
@@ -168,6 +164,18 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
       if (mutation) {
         const mutationPlan = mutation(vars);
         return mutationPlan ? runMutation(options.mutations!, mutationPlan, options.onServiceError) : null;
+      }
+      // Looked up after the mutation check: with the Redis store a lookup is a round trip.
+      const cache = options.cache;
+      const cacheKey = cache ? responseCacheKey(query, operationName, variables) : '';
+      // On a miss, the versions as they are before the SQL runs: a mutation
+      // committing meanwhile bumps them, so what this read stores is never served.
+      let snapshot: Versions | null = null;
+      if (cache) {
+        let found = cache.get(cacheKey);
+        if (found instanceof Promise) found = await found;
+        if (typeof found === 'string') return { body: found, operationName: nameOf(operationName) };
+        snapshot = found;
       }
       const template = templateFor(doc, operationName as string | undefined);
       if (template) {
@@ -224,9 +232,9 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
       }
       let body = errors ? `{"errors":[${errors}],"data":{${data}` : `{"data":{${data}`;
       body += '}}';
-      if (cache && !errors) {
+      if (cache && snapshot && !errors) {
         const { entities, onlyCounts } = entitiesOf(plan);
-        cache.set(cacheKey, body, entities, onlyCounts);
+        void cache.set(cacheKey, body, entities, onlyCounts, snapshot);
       }
       const errorCodes = errors ? plan.roots.filter((r, i) => r.kind === 'single' && row[`r${i}`] == null).map(() => 'NOT_FOUND') : [];
       return { body, operationName: nameOf(operationName ?? plan.operationName), errorCodes };
@@ -278,7 +286,7 @@ async function runMutation(
     const masked = located('Unexpected error.', { code: 'INTERNAL_SERVER_ERROR', requestId });
     return { body: JSON.stringify({ errors: [masked], data: null }), operationName, errorCodes: ['INTERNAL_SERVER_ERROR'] };
   }
-  mutations.after(plan.field);
+  await mutations.after(plan.field);
   return { body: `{"data":{${JSON.stringify(plan.key)}:${orderWriteJson(plan.object, write)}}}`, operationName, errorCodes: [] };
 }
 
