@@ -1,14 +1,69 @@
 // The response cache's stores: a read that raced a mutation is never served,
-// and the in-process store stays within RESPONSE_CACHE_MAX_BYTES.
-import { describe, expect, it } from 'vitest';
+// the in-process store stays within RESPONSE_CACHE_MAX_BYTES, and the Redis
+// store is shared by the gateways of one database (and only that one) and
+// never fails or stalls a request when Redis is gone or hangs.
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type mysql from 'mysql2/promise';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryResponseCache } from '../src/cache/memory-store.ts';
+import { RedisResponseCache } from '../src/cache/redis-store.ts';
 import type { Lookup, ResponseCache, Versions } from '../src/cache/response-cache.ts';
+import { configWith, type Config } from '../src/config.ts';
+import { eventScope } from '../src/pubsub.ts';
 import { createTestDatabase, sqlConnection } from './support/db.ts';
 import { insertProduct, insertUser } from './support/fixtures.ts';
-import { startTestServer } from './support/server.ts';
+import { waitFor } from './support/locks.ts';
+import { startTestServer, type TestServer } from './support/server.ts';
+import { startTcpProxy } from './support/tcp-proxy.ts';
 
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const LONG = 60_000;
 const TTLS = { ttlMs: { user: LONG, order: LONG, product: LONG, item: LONG }, countTtlMs: LONG };
+const silent = pino({ level: 'silent' });
+
+// Probed once: the Redis tests need a real Redis and skip when there is none.
+const redisReachable = await (async () => {
+  const probe = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    await probe.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+})();
+const inspector = redisReachable ? new Redis(REDIS_URL) : null;
+const scopesUsed = new Set<string>();
+
+/** Deletes every key of a scope, so runs never see each other's entries or versions. */
+async function dropKeys(scope: string): Promise<void> {
+  scopesUsed.add(scope);
+  const keys = await keysOf(scope, '*');
+  if (keys.length) await inspector!.del(...keys);
+}
+
+async function keysOf(scope: string, kind: 'e' | 'v' | '*'): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await inspector!.scan(cursor, 'MATCH', `gw:rc:${scope}:${kind === '*' ? '*' : `${kind}:*`}`, 'COUNT', 1000);
+    cursor = next;
+    found.push(...keys);
+  } while (cursor !== '0');
+  return found;
+}
+
+afterAll(async () => {
+  if (!inspector) return;
+  for (const scope of scopesUsed) await dropKeys(scope);
+  inspector.disconnect();
+});
+
 const isSnapshot = (lookup: Lookup): lookup is Versions => Array.isArray(lookup);
 
 /** The store-level race, the same for both stores. */
@@ -36,6 +91,19 @@ async function raceIsNeverServed(cache: ResponseCache) {
 describe('a read that raced a mutation is never served', () => {
   it('in the memory store', async () => {
     await raceIsNeverServed(new MemoryResponseCache({ ...TTLS, maxEntries: 100, maxBytes: 1 << 20 }));
+  });
+
+  it('in the Redis store', async (ctx) => {
+    if (!redisReachable) return ctx.skip();
+    const scope = `test-race-${randomUUID()}`;
+    const cache = new RedisResponseCache({ ...TTLS, url: REDIS_URL, scope, maxEntryBytes: 1 << 20, log: silent });
+    try {
+      await cache.ready();
+      await raceIsNeverServed(cache);
+    } finally {
+      await cache.close();
+      await dropKeys(scope);
+    }
   });
 
   it('through the gateway: a mutation, then the next read sees it', async () => {
@@ -124,6 +192,161 @@ describe('the memory store stays within RESPONSE_CACHE_MAX_BYTES', () => {
       expect((server.app.cache as MemoryResponseCache).bytes).toBeLessThanOrEqual(16_384);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('the Redis store (RESPONSE_CACHE_STORE=redis)', () => {
+  const Q = '{ products { nodes { id name stock } } productCount }';
+  const redisOverrides = { responseCache: true, responseCacheTtlMs: LONG, responseCacheCountTtlMs: LONG, redisUrl: REDIS_URL, responseCacheStore: 'redis' } as const;
+
+  async function start(config: Config, logger = silent): Promise<TestServer> {
+    const server = await startTestServer(config, { logger });
+    expect(server.app.cache?.kind).toBe('redis');
+    return server;
+  }
+  const ready = (server: TestServer) => (server.app.cache as RedisResponseCache).ready();
+  /** The response text exactly as sent. */
+  const raw = async (server: TestServer, query: string) =>
+    (await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' }, body: JSON.stringify({ query }) })).text();
+
+  it('is shared by the gateways of one database, and invalidated by a mutation through any of them', async (ctx) => {
+    if (!redisReachable) return ctx.skip();
+    const config = await createTestDatabase('response_cache_store_shared', redisOverrides);
+    const scope = eventScope(config);
+    await dropKeys(scope);
+    const conn = await sqlConnection(config);
+    const pen = await insertProduct(conn, 'PEN', 'Pen', '1.00', 5);
+    const ann = await insertUser(conn, 'Ann', 'ann@shared.test');
+    await conn.end();
+    const a = await start(config);
+    const b = await start(config);
+    try {
+      await Promise.all([ready(a), ready(b)]);
+      const filled = await a.countStatements(() => raw(a, Q));
+      expect(filled.statements).toBe(1);
+      // The entry is written after the answer (fire and forget).
+      await waitFor(async () => (await keysOf(scope, 'e')).length === 1, 2000, 20);
+      const shared = await b.countStatements(() => raw(b, Q));
+      expect(shared.statements).toBe(0);
+      expect(shared.result).toBe(filled.result);
+
+      // A compiled mutation on B: A's next read runs SQL and sees it.
+      const placed = await b.gql(`mutation { placeOrder(input: { userId: "${ann}", items: [{ productId: "${pen}", quantity: 2 }] }) { id } }`);
+      expect(placed.body.errors).toBeUndefined();
+      const afterOrder = await a.countStatements(() => a.gql(Q));
+      expect(afterOrder.statements).toBe(1);
+      expect(afterOrder.result.body.data.products.nodes).toEqual([{ id: pen, name: 'Pen', stock: 3 }]);
+
+      // A mutation through Yoga's executor (createProduct) on B, likewise.
+      expect((await b.gql('mutation { createProduct(input: { sku: "INK", name: "Ink", price: "2.00", stock: 1 }) { id } }')).body.errors).toBeUndefined();
+      const afterCreate = await a.countStatements(() => a.gql(Q));
+      expect(afterCreate.statements).toBe(1);
+      expect(afterCreate.result.body.data.productCount).toBe(2);
+    } finally {
+      await a.close();
+      await b.close();
+      await dropKeys(scope);
+    }
+  });
+
+  it('never serves one database’s entries to a gateway of another', async (ctx) => {
+    if (!redisReachable) return ctx.skip();
+    const one = await createTestDatabase('response_cache_store_one', redisOverrides);
+    const other = await createTestDatabase('response_cache_store_other', redisOverrides);
+    await Promise.all([dropKeys(eventScope(one)), dropKeys(eventScope(other))]);
+    const conn = await sqlConnection(one);
+    await insertProduct(conn, 'PEN', 'Pen', '1.00', 5);
+    await conn.end();
+    const a = await start(one);
+    const c = await start(other);
+    try {
+      await Promise.all([ready(a), ready(c)]);
+      expect((await a.gql(Q)).body.data.productCount).toBe(1);
+      await waitFor(async () => (await keysOf(eventScope(one), 'e')).length === 1, 2000, 20);
+      const elsewhere = await c.countStatements(() => c.gql(Q));
+      expect(elsewhere.statements).toBe(1);
+      expect(elsewhere.result.body.data).toEqual({ products: { nodes: [] }, productCount: 0 });
+    } finally {
+      await a.close();
+      await c.close();
+      await Promise.all([dropKeys(eventScope(one)), dropKeys(eventScope(other))]);
+    }
+  });
+
+  it('with Redis unreachable, answers from the database at once, without errors, logging the outage once', async () => {
+    const base = await createTestDatabase('response_cache_store_down', { ...redisOverrides, redisUrl: 'redis://127.0.0.1:1' });
+    const conn = await sqlConnection(base);
+    await insertProduct(conn, 'PEN', 'Pen', '1.00', 5);
+    await conn.end();
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
+    const server = await start(base, logger);
+    try {
+      for (let i = 0; i < 5; i++) {
+        const started = performance.now();
+        const answer = await server.gql(Q);
+        expect(performance.now() - started).toBeLessThan(1000);
+        expect(answer.body).toEqual({ data: { products: { nodes: [{ id: expect.any(String), name: 'Pen', stock: 5 }] }, productCount: 1 } });
+      }
+      const created = await server.gql('mutation { createProduct(input: { sku: "INK", name: "Ink", price: "2.00", stock: 1 }) { id } }');
+      expect(created.body.errors).toBeUndefined();
+      expect((await server.gql(Q)).body.data.productCount).toBe(2);
+      expect(warnings.filter((w) => w.startsWith('Redis response cache unavailable'))).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('with Redis hanging, a request waits at most the command timeout; an invalidation lost in an outage is sent on reconnecting', async (ctx) => {
+    if (!redisReachable) return ctx.skip();
+    const url = new URL(REDIS_URL);
+    const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 6379) });
+    const config = await createTestDatabase('response_cache_store_hang', redisOverrides);
+    const scope = eventScope(config);
+    await dropKeys(scope);
+    const conn = await sqlConnection(config);
+    await insertProduct(conn, 'PEN', 'Pen', '1.00', 5);
+    await conn.end();
+    const proxied = new URL(REDIS_URL);
+    proxied.port = String(proxy.port);
+    // A talks to Redis through the proxy, B directly.
+    const a = await start(configWith(config, { redisUrl: proxied.toString() }));
+    const b = await start(config);
+    const createProduct = (sku: string) => a.gql(`mutation { createProduct(input: { sku: "${sku}", name: "Ink", price: "2.00", stock: 1 }) { id } }`);
+    const timed = async <T>(fn: () => Promise<T>) => {
+      const started = performance.now();
+      const result = await fn();
+      expect(performance.now() - started).toBeLessThan(1000);
+      return result;
+    };
+    try {
+      await Promise.all([ready(a), ready(b)]);
+      expect((await b.gql(Q)).body.data.productCount).toBe(1);
+      await waitFor(async () => (await keysOf(scope, 'e')).length === 1, 2000, 20);
+
+      // Connected, but nothing comes back: lookups and invalidations give up after 250 ms.
+      proxy.stall();
+      const answer = await timed(() => a.countStatements(() => a.gql(Q)));
+      expect(answer.statements).toBe(1);
+      expect(answer.result.body.data.productCount).toBe(1);
+      expect((await timed(() => createProduct('INK-1'))).body.errors).toBeUndefined();
+      proxy.resume();
+      await waitFor(async () => (await b.gql(Q)).body.data.productCount === 2, 5000, 50);
+
+      // Disconnected: the invalidation cannot be sent, so B serves its entry (the documented weakness)...
+      proxy.cut();
+      await waitFor(() => !(a.app.cache as RedisResponseCache).connected, 2000, 20);
+      expect((await timed(() => createProduct('INK-2'))).body.errors).toBeUndefined();
+      expect((await b.countStatements(() => b.gql(Q))).result.body.data.productCount).toBe(2);
+      // ...until A reaches Redis again and sends it.
+      proxy.restore();
+      await waitFor(async () => (await b.gql(Q)).body.data.productCount === 3, 10_000, 100);
+    } finally {
+      await a.close();
+      await b.close();
+      await proxy.close();
+      await dropKeys(scope);
     }
   });
 });

@@ -1,17 +1,31 @@
-// Builds the response cache a config asks for.
-import type { Config } from '../config.ts';
+// Builds the response cache a config asks for: in process, or in Redis
+// (RESPONSE_CACHE_STORE, which defaults to redis when REDIS_URL is set).
+import { ConfigError, type Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
+import { eventScope } from '../pubsub.ts';
 import { MemoryResponseCache } from './memory-store.ts';
+import { RedisResponseCache } from './redis-store.ts';
 import type { ResponseCache, TtlOptions } from './response-cache.ts';
 
 /** Beside the byte bound, so tiny entries cannot pile up without limit. */
 const MAX_ENTRIES = 10_000;
 
-export function createResponseCache(config: Config, _log: Logger): ResponseCache {
+export function createResponseCache(config: Config, log: Logger): ResponseCache {
   const ttl = config.responseCacheTtlMs;
   const ttls: TtlOptions = {
     ttlMs: { user: ttl, order: ttl, product: ttl, item: ttl },
     countTtlMs: config.responseCacheCountTtlMs,
   };
-  return new MemoryResponseCache({ ...ttls, maxEntries: MAX_ENTRIES, maxBytes: config.responseCacheMaxBytes });
+  if (config.responseCacheStore === 'memory') {
+    return new MemoryResponseCache({ ...ttls, maxEntries: MAX_ENTRIES, maxBytes: config.responseCacheMaxBytes });
+  }
+  if (!config.redisUrl) throw new ConfigError('RESPONSE_CACHE_STORE', 'is redis, but REDIS_URL is not set');
+  return new RedisResponseCache({
+    ...ttls,
+    url: config.redisUrl,
+    scope: eventScope(config),
+    // The memory store's per-entry cap: keeps a lookup's transfer well within the command timeout.
+    maxEntryBytes: config.responseCacheMaxBytes / 16,
+    log,
+  });
 }
