@@ -38,5 +38,9 @@ declare module 'autocannon' {
     requests: Histogram & { sent: number };
     throughput: Histogram;
   }
-  export default function autocannon(opts: Options): Promise<Result>;
+  /** The running load: a promise of the result that also emits per-response events. */
+  export interface Instance extends Promise<Result> {
+    on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTimeMs: number) => void): this;
+  }
+  export default function autocannon(opts: Options): Instance;
 }

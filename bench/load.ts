@@ -22,7 +22,8 @@ export interface LoadResult {
   requests: number; // completed responses in the measured window
   sent: number; // requests sent in the window (includes those still in flight at the stop)
   reqPerSec: number;
-  p50: number; // ms
+  p50: number; // ms, to the microsecond (autocannon's own histogram keeps whole milliseconds)
+  p90: number; // ms
   p99: number; // ms
   non2xx: number;
   errors: number; // socket errors + timeouts
@@ -67,7 +68,12 @@ async function statements(stats: LoadConfig['stats']): Promise<number | null> {
   }
 }
 
-function cannon(cfg: LoadConfig, list: string[], duration: number): Promise<Result> {
+/**
+ * Runs autocannon; `onLatency` gets every response's latency in ms with
+ * sub-millisecond precision (autocannon's result rounds them down to whole ms,
+ * which turns a p50 of 1.9 ms into "1" and makes p99/p50 meaningless).
+ */
+function cannon(cfg: LoadConfig, list: string[], duration: number, onLatency?: (ms: number) => void): Promise<Result> {
   let next = 0;
   const request: Request = {
     method: 'POST',
@@ -78,7 +84,7 @@ function cannon(cfg: LoadConfig, list: string[], duration: number): Promise<Resu
   if (list.length > 1) {
     request.setupRequest = (req) => ({ ...req, body: list[next++ % list.length] });
   }
-  return autocannon({
+  const run = autocannon({
     url: cfg.url,
     connections: cfg.connections,
     duration,
@@ -86,6 +92,14 @@ function cannon(cfg: LoadConfig, list: string[], duration: number): Promise<Resu
     requests: [request],
     verifyBody: (body) => !body.includes('"errors"'),
   });
+  if (onLatency) run.on('response', (_client, _status, _bytes, ms) => onLatency(ms));
+  return run;
+}
+
+/** The q-quantile (0..1) of sorted values, nearest rank. */
+export function quantile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
 /** Lets the requests still in flight when autocannon stops finish on the server. */
@@ -97,15 +111,19 @@ async function main(): Promise<void> {
   if (cfg.warmup > 0) await cannon(cfg, list, cfg.warmup);
   await settle();
   const before = await statements(cfg.stats);
-  const r = await cannon(cfg, list, cfg.duration);
+  const latencies: number[] = [];
+  const r = await cannon(cfg, list, cfg.duration, (ms) => latencies.push(ms));
   await settle();
+  const sorted = Float64Array.from(latencies).sort();
+  const ms = (q: number): number => Math.round(quantile(sorted, q) * 1000) / 1000;
   const after = await statements(cfg.stats);
   const result: LoadResult = {
     requests: r.requests.total,
     sent: r.requests.sent,
     reqPerSec: r.requests.total / r.duration,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
+    p50: ms(0.5),
+    p90: ms(0.9),
+    p99: ms(0.99),
     non2xx: r.non2xx,
     errors: r.errors + r.timeouts,
     graphqlErrors: r.mismatches,

@@ -3,6 +3,7 @@
 //   tsx bench/run.ts [--duration 10] [--warmup 3] [--connections 16] [--rounds 2]
 //                    [--workloads UserById,Dashboard,PlaceOrder] [--pool 10] [--no-seed] [--no-migrate]
 //                    [--no-cache] [--baseline-only] [--soak [--soak-minutes 5] [--soak-workload Mixed]]
+//                    [--gateway-env KEY=value,KEY=value]   (a lever to measure, e.g. COMPILED_QUERIES=false)
 // Every option also reads BENCH_<NAME> from the environment (e.g. BENCH_DURATION=3).
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { benchDatabaseUrl } from './common.ts';
 import { checkEquivalence, type Equivalence } from './equivalence.ts';
 import type { LoadConfig, LoadResult, LoadWorkload } from './load.ts';
 import { WORKLOADS, type OperationName } from './operations.ts';
-import { renderTable, summarize, type RoundResult, type TargetResult } from './report.ts';
+import { renderTable, renderTargets, summarize, type RoundResult, type TargetResult } from './report.ts';
 import { seedBench } from './seed.ts';
 import { ROOT, rssMb, startServer, type Server } from './servers.ts';
 
@@ -23,7 +24,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string' }, workloads: { type: 'string' }, pool: { type: 'string' },
     'no-seed': { type: 'boolean' }, 'no-migrate': { type: 'boolean' }, 'no-cache': { type: 'boolean' },
     'baseline-only': { type: 'boolean' }, soak: { type: 'boolean' },
-    'soak-minutes': { type: 'string' }, 'soak-workload': { type: 'string' },
+    'soak-minutes': { type: 'string' }, 'soak-workload': { type: 'string' }, 'gateway-env': { type: 'string' },
   },
 });
 
@@ -40,6 +41,17 @@ function num(name: keyof typeof args, fallback: number, min: number): number {
   return n;
 }
 
+/** `KEY=value,KEY=value` -> environment entries for the gateway processes (the baseline never gets them). */
+function gatewayEnv(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0 || !/^[A-Z][A-Z0-9_]*$/.test(entry.slice(0, eq))) throw new Error(`--gateway-env wants KEY=value[,KEY=value], but got "${entry}"`);
+    env[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return env;
+}
+
 const options = {
   duration: num('duration', 10, 1),
   warmup: num('warmup', 3, 0),
@@ -54,6 +66,7 @@ const options = {
   soak: flag('soak'),
   soakMinutes: num('soak-minutes', 5, 0.5),
   soakWorkload: opt('soak-workload', 'Mixed') as LoadWorkload,
+  gatewayEnv: gatewayEnv(opt('gateway-env', '')),
 };
 for (const w of options.workloads) if (!WORKLOADS.includes(w)) throw new Error(`unknown workload "${w}" (${WORKLOADS.join(', ')})`);
 if (![...WORKLOADS, 'Mixed'].includes(options.soakWorkload)) throw new Error(`unknown soak workload "${options.soakWorkload}"`);
@@ -78,7 +91,7 @@ async function startGateway(label: string, cache: 'on' | 'off'): Promise<Target>
       name: label,
       script: 'src/main.ts',
       readyPath: '/ready',
-      env: { DATABASE_URL: dbUrl, LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false', RESPONSE_CACHE: cache, DB_POOL_SIZE: String(options.pool) },
+      env: { DATABASE_URL: dbUrl, LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false', DB_POOL_SIZE: String(options.pool), ...options.gatewayEnv, RESPONSE_CACHE: cache },
     });
     servers.push(server);
     return gatewayTarget(label, server);
@@ -210,7 +223,8 @@ async function main(): Promise<void> {
     const workloads: Record<string, Awaited<ReturnType<typeof benchWorkload>>> = {};
     for (const w of options.workloads) workloads[w] = await benchWorkload(w, baseline, gateway);
     results.workloads = workloads;
-    log(`\n${renderTable(Object.fromEntries(Object.entries(workloads).map(([w, r]) => [w, r.targets])), options.rounds)}`);
+    const table = Object.fromEntries(Object.entries(workloads).map(([w, r]) => [w, r.targets]));
+    log(`\n${renderTable(table, options.rounds)}\n\n${renderTargets(table)}`);
     const unequal = Object.entries(workloads).flatMap(([w, r]) => Object.entries(r.equivalence).filter(([, e]) => !e.ok).map(([t]) => `${w}/${t}`));
     if (unequal.length > 0) log(`\nWARNING: responses differ from the baseline for ${unequal.join(', ')} (details in the JSON)`);
   }
