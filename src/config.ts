@@ -34,6 +34,8 @@ export interface Config {
   readonly preparedStatements: boolean;
   /** Largest response, in objects, compiled into one statement. */
   readonly compiledMaxObjects: number;
+  /** Execute what the compiled path declines with graphql-jit instead of graphql-js's executor. */
+  readonly graphqlJit: boolean;
 }
 
 export interface DatabaseTarget {
@@ -170,6 +172,7 @@ export function loadConfig(env: Env = process.env): Config {
     preparedStatements: bool(env, 'PREPARED_STATEMENTS', true),
     compiledMutations: bool(env, 'COMPILED_MUTATIONS', true),
     compiledMaxObjects: int(env, 'COMPILED_MAX_OBJECTS', 20000, 1, 1_000_000),
+    graphqlJit: bool(env, 'GRAPHQL_JIT', true),
     limits: {
       maxDepth: int(env, 'MAX_QUERY_DEPTH', 10, 1, 1000),
       maxAliases: int(env, 'MAX_QUERY_ALIASES', 30, 1, 10000),

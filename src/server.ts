@@ -22,6 +22,7 @@ import { placeOrder } from './orders/place-order.ts';
 import { createCompiledExecutor } from './planner/compiled-execution.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { useInputErrorCodes } from './plugins/input-errors.ts';
+import { useJitExecution } from './plugins/jit.ts';
 import { useQueryLimits, withinLimits } from './plugins/limits.ts';
 import { logRequest, logStatements, onRequestDone, useRequestFacts } from './plugins/logging.ts';
 import { createMetrics } from './plugins/metrics.ts';
@@ -33,6 +34,8 @@ import type { Services } from './services.ts';
 export interface AppOptions {
   /** Test hook: every loader batch's keys. */
   onLoaderBatch?: (loader: string, keys: readonly unknown[]) => void;
+  /** Test hook: per execution on the Yoga path, whether graphql-jit ran it. */
+  onJitDecision?: (jit: boolean) => void;
   logger?: Logger;
 }
 
@@ -122,6 +125,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       useRequestTimeout({ timeoutMs: config.limits.requestTimeoutMs, stats: db.stats }),
       useInputErrorCodes(),
       ...(cache ? [useResponseCacheInvalidation(invalidateCache)] : []),
+      ...(config.graphqlJit ? useJitExecution(log, options.onJitDecision) : []),
     ],
     maskedErrors: {
       maskError(error, message): Error {
