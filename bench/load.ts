@@ -5,6 +5,7 @@
 import autocannon, { type Request, type Result } from 'autocannon';
 import { prng } from './common.ts';
 import { requestBody, type OperationName } from './operations.ts';
+import { cpuSeconds } from './servers.ts';
 
 export type LoadWorkload = OperationName | 'Mixed';
 
@@ -16,6 +17,8 @@ export interface LoadConfig {
   warmup: number; // seconds, 0 = none
   seed: number;
   stats: { url: string; kind: 'prometheus' | 'json' } | null;
+  /** Processes whose CPU time is read around the measured window: the server, and the database when local. */
+  pids?: { server: number; database: number | null };
 }
 
 export interface LoadResult {
@@ -30,6 +33,8 @@ export interface LoadResult {
   graphqlErrors: number; // 2xx bodies containing "errors"
   durationSec: number;
   statements: number | null; // SQL statements the server ran for the `sent` requests
+  serverCpuMs: number | null; // server process CPU per completed request, ms
+  databaseCpuMs: number | null; // database server CPU per completed request, ms (null when not local)
 }
 
 const BODIES = 4_096;
@@ -111,12 +116,17 @@ async function main(): Promise<void> {
   if (cfg.warmup > 0) await cannon(cfg, list, cfg.warmup);
   await settle();
   const before = await statements(cfg.stats);
+  const cpu = () => ({ server: cfg.pids ? cpuSeconds(cfg.pids.server) : null, database: cfg.pids?.database ? cpuSeconds(cfg.pids.database) : null });
+  const cpuBefore = cpu();
   const latencies: number[] = [];
   const r = await cannon(cfg, list, cfg.duration, (ms) => latencies.push(ms));
   await settle();
   const sorted = Float64Array.from(latencies).sort();
   const ms = (q: number): number => Math.round(quantile(sorted, q) * 1000) / 1000;
+  const cpuAfter = cpu();
   const after = await statements(cfg.stats);
+  const perRequest = (a: number | null, b: number | null): number | null =>
+    a === null || b === null || r.requests.total === 0 ? null : Math.round(((b - a) * 1000 * 1000) / r.requests.total) / 1000;
   const result: LoadResult = {
     requests: r.requests.total,
     sent: r.requests.sent,
@@ -129,6 +139,8 @@ async function main(): Promise<void> {
     graphqlErrors: r.mismatches,
     durationSec: r.duration,
     statements: before === null || after === null ? null : after - before,
+    serverCpuMs: perRequest(cpuBefore.server, cpuAfter.server),
+    databaseCpuMs: perRequest(cpuBefore.database, cpuAfter.database),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -15,6 +15,8 @@ export interface Summary {
   failures: number | null; // non-2xx + socket errors/timeouts + 2xx bodies with "errors", all rounds
   rssMb: number | null; // max over rounds
   stmtsPerReq: number | null; // median over rounds of statements / requests sent
+  serverCpuMs: number | null; // server CPU ms per request, median over rounds
+  databaseCpuMs: number | null; // database CPU ms per request, median over rounds
 }
 
 export interface TargetResult {
@@ -29,7 +31,13 @@ function median(xs: number[]): number {
 }
 
 export function summarize(rounds: RoundResult[]): Summary {
-  if (rounds.length === 0) return { reqPerSec: null, p50: null, p99: null, tail: null, failures: null, rssMb: null, stmtsPerReq: null };
+  if (rounds.length === 0) {
+    return { reqPerSec: null, p50: null, p99: null, tail: null, failures: null, rssMb: null, stmtsPerReq: null, serverCpuMs: null, databaseCpuMs: null };
+  }
+  const cpu = (pick: (r: RoundResult) => number | null | undefined): number | null => {
+    const xs = rounds.map(pick);
+    return xs.every((x): x is number => typeof x === 'number') ? median(xs) : null;
+  };
   const stmts = rounds.map((r) => (r.statements === null || r.sent === 0 ? null : r.statements / r.sent));
   const rss = rounds.map((r) => r.rssMb).filter((x): x is number => x !== null);
   return {
@@ -40,12 +48,15 @@ export function summarize(rounds: RoundResult[]): Summary {
     failures: rounds.reduce((s, r) => s + r.non2xx + r.errors + r.graphqlErrors, 0),
     rssMb: rss.length ? Math.max(...rss) : null,
     stmtsPerReq: stmts.some((x) => x === null) ? null : median(stmts as number[]),
+    serverCpuMs: cpu((r) => r.serverCpuMs),
+    databaseCpuMs: cpu((r) => r.databaseCpuMs),
   };
 }
 
 const COLUMNS: [keyof Summary, string, number][] = [
   ['reqPerSec', 'req/s', 0], ['p50', 'p50 ms', 2], ['p99', 'p99 ms', 2], ['tail', 'p99/p50', 1],
   ['failures', 'failures', 0], ['rssMb', 'RSS MB', 0], ['stmtsPerReq', 'stmts/req', 2],
+  ['serverCpuMs', 'srv CPU ms/req', 3], ['databaseCpuMs', 'db CPU ms/req', 3],
 ];
 
 const cell = (v: number | null, digits: number): string => (v === null ? 'n/a' : v.toFixed(digits));

@@ -16,7 +16,7 @@ import type { LoadConfig, LoadResult, LoadWorkload } from './load.ts';
 import { WORKLOADS, type OperationName } from './operations.ts';
 import { renderTable, renderTargets, summarize, type RoundResult, type TargetResult } from './report.ts';
 import { seedBench } from './seed.ts';
-import { ROOT, rssMb, startServer, type Server } from './servers.ts';
+import { databasePid, ROOT, rssMb, startServer, type Server } from './servers.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -122,6 +122,7 @@ async function measure(target: Target, workload: LoadWorkload, round: number, du
   const result = await runLoad({
     url: `${target.server.origin}/graphql`, workload, connections: options.connections,
     duration, warmup: options.warmup, seed: 1_000 + round, stats: target.stats,
+    pids: { server: target.server.pid, database: databasePid() },
   });
   if (target.server.child.exitCode !== null) throw new Error(`${target.label} died during the run:\n${target.server.tail()}`);
   return { round, ...result, rssMb: rssMb(target.server.pid) };
