@@ -8,7 +8,7 @@ import type mysql from 'mysql2/promise';
 import { CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configWith, type Config } from '../src/config.ts';
-import { createDb, PREPARED, type Db } from '../src/db/pool.ts';
+import { createDb, PREPARED, sessionSettings, type Db } from '../src/db/pool.ts';
 import type { RequestScope } from '../src/db/stats.ts';
 import { ServiceUnavailableError, TimeoutError } from '../src/errors.ts';
 import { createTestDatabase, sqlConnection, truncateAll } from './support/db.ts';
@@ -241,6 +241,30 @@ describe('multipleStatements (for the transaction batches): a value never become
     const names = (await rows(conn, 'SELECT name FROM users ORDER BY id')).map((r) => r.name);
     expect(names).toEqual(['Keep', ...attacks]);
     expect(await rows(conn, "SHOW TABLES LIKE 'orders'")).toHaveLength(1);
+  });
+
+  it('every pool connection drops NO_BACKSLASH_ESCAPES from its sql_mode, keeping the rest (mysql2 escapes with backslashes)', async () => {
+    const session = await sqlConnection(config);
+    try {
+      await session.query("SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_BACKSLASH_ESCAPES,PIPES_AS_CONCAT')");
+      const [[before]] = (await session.query('SELECT @@SESSION.sql_mode AS mode')) as any;
+      expect(before.mode).toContain('NO_BACKSLASH_ESCAPES');
+      await session.query(sessionSettings(config.limits.statementTimeoutMs));
+      const [[after]] = (await session.query('SELECT @@SESSION.sql_mode AS mode')) as any;
+      expect(after.mode.split(',')).toEqual(before.mode.split(',').filter((m: string) => m !== 'NO_BACKSLASH_ESCAPES'));
+      // The attack that mode would let through, on this very session, stays data.
+      const attack = "x\\'; DELETE FROM users; -- ";
+      const [[echo]] = (await session.query('SELECT ? AS v', [attack])) as any;
+      expect(echo.v).toBe(attack);
+      await session.query("SET SESSION sql_mode = ''");
+      await session.query(sessionSettings(config.limits.statementTimeoutMs));
+      const [[empty]] = (await session.query('SELECT @@SESSION.sql_mode AS mode')) as any;
+      expect(empty.mode).toBe('');
+    } finally {
+      await session.end();
+    }
+    const [{ mode }] = (await db.direct.executeQuery(raw("SELECT @@SESSION.sql_mode AS mode"))).rows as [{ mode: string }];
+    expect(mode).not.toContain('NO_BACKSLASH_ESCAPES');
   });
 
   it('commitWith: a failing statement stops the batch before COMMIT, and nothing of the transaction stays', async () => {

@@ -94,6 +94,26 @@ const TIMEOUT_ERRNOS = new Map([
 /** The driver-side bound sits this far past the server-side one, which should always fire first. */
 const DRIVER_TIMEOUT_MARGIN_MS = 1000;
 
+/**
+ * What every pool connection sets before its first statement:
+ * - time_zone UTC, so NOW() defaults are written in UTC;
+ * - group_concat_max_len: compiled queries build their JSON with GROUP_CONCAT,
+ *   whose 1 MB default would silently cut a large page;
+ * - innodb_lock_wait_timeout below the statement limit, so a transaction
+ *   waiting on a lock gets ER_LOCK_WAIT_TIMEOUT (retried by the write path)
+ *   before max_statement_time would end it as a TIMEOUT;
+ * - sql_mode without NO_BACKSLASH_ESCAPES: mysql2 escapes the values of text
+ *   statements with backslashes, which that mode would turn into literal
+ *   characters, and a quote in a value would then end its string; with
+ *   multipleStatements that would be a stacked statement. Whatever the server's
+ *   global mode, a value stays a value.
+ */
+export function sessionSettings(statementTimeoutMs: number): string {
+  const lockWait = Math.max(1, Math.min(50, Math.ceil(statementTimeoutMs / 1000) - 1));
+  const sqlMode = "TRIM(BOTH ',' FROM REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','))";
+  return `SET time_zone = '+00:00', group_concat_max_len = 67108864, innodb_lock_wait_timeout = ${lockWait}, sql_mode = ${sqlMode}`;
+}
+
 /** True for a driver code meaning the database cannot be reached (start-up retries these). */
 export function isUnreachableCode(code: string | null): boolean {
   return code !== null && UNAVAILABLE_CODES.has(code);
@@ -161,15 +181,9 @@ export function createDb(config: Config, stats = new SqlStats()): Db {
     multipleStatements: true,
   });
   pool.on('connection', (connection) => {
-    // Queued before any statement of the borrower: NOW() defaults write UTC and
-    // a runaway read is stopped by the server itself.
-    // group_concat_max_len: compiled queries build their JSON with GROUP_CONCAT,
-    // whose 1 MB default would silently cut a large page.
-    // innodb_lock_wait_timeout below the statement limit, so a transaction
-    // waiting on a lock gets ER_LOCK_WAIT_TIMEOUT (retried by the write path)
-    // before max_statement_time would end it as a TIMEOUT.
-    const lockWait = Math.max(1, Math.min(50, Math.ceil(limits.statementTimeoutMs / 1000) - 1));
-    connection.query(`SET time_zone = '+00:00', group_concat_max_len = 67108864, innodb_lock_wait_timeout = ${lockWait}`);
+    // Queued before any statement of the borrower (see sessionSettings); a
+    // runaway read is stopped by the server itself.
+    connection.query(sessionSettings(limits.statementTimeoutMs));
     const seconds = (limits.statementTimeoutMs / 1000).toFixed(3);
     connection.query(`SET SESSION max_statement_time = ${seconds}`, (err) => {
       if (err) connection.query(`SET SESSION max_execution_time = ${limits.statementTimeoutMs}`, () => {});
