@@ -39,6 +39,8 @@ beforeAll(async () => {
     );
   }
   await insertOrder(conn, id.u2, [{ productId: id.p2, quantity: 2, unitPrice: '12.50' }], 'PAID');
+  id.u4 = await insertUser(conn, 'Only Cancelled', 'cancelled@example.com');
+  for (const quantity of [1, 2]) await insertOrder(conn, id.u4, [{ productId: id.p1, quantity, unitPrice: '0.10' }], 'CANCELLED');
   compiled = await startTestServer(config);
   resolvers = await startTestServer(configWith(config, { compiledQueries: false }));
 });
@@ -139,6 +141,21 @@ describe('compiled queries give the same response as the resolvers', () => {
         f: orders(filter: { status: PAID, userId: "${id.u1}", createdAfter: "2026-03-02T10:00:00.001Z", createdBefore: "2026-03-07T00:00:00Z" }) { nodes { id } totalCount pageInfo { hasNextPage } }
       }`),
     ).toBe(1);
+  });
+
+  it('orderCount and totalSpent together (one pass over the orders), reversed or apart, for users with orders, only cancelled ones, or none', async () => {
+    const q = `{
+      users(first: 100) { nodes { id orderCount totalSpent a: totalSpent b: orderCount c: orderCount name d: totalSpent e: orderCount f: orderCount } }
+      u1: user(id: "${id.u1}") { totalSpent orderCount }
+      u3: user(id: "${id.u3}") { orderCount totalSpent }
+      u4: user(id: "${id.u4}") { orderCount totalSpent }
+      solo: user(id: "${id.u4}") { totalSpent orderCount }
+    }`;
+    expect(await same(q)).toBe(1);
+    const res = await compiled.gql(q);
+    expect(res.body.data.u4).toEqual({ orderCount: 2, totalSpent: '0.00' });
+    expect(res.body.data.u3).toEqual({ orderCount: 0, totalSpent: '0.00' });
+    expect(await same(`query($u: ID!) { user(id: $u) { totalSpent orderCount } }`, { u: id.u1 })).toBe(1);
   });
 
   it('a user without orders: empty lists, zero counts, "0.00"', async () => {
