@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configWith } from '../src/config.ts';
 import { createTestDatabase, sqlConnection } from './support/db.ts';
 import { insertOrder, insertProduct, insertUser } from './support/fixtures.ts';
-import { startTestServer, type TestServer } from './support/server.ts';
+import { errorsByPath, startTestServer, type TestServer } from './support/server.ts';
 
 let compiled: TestServer;
 let resolvers: TestServer;
@@ -51,12 +51,6 @@ afterAll(async () => {
   await conn?.end();
 });
 
-function byPath(body: any): any {
-  if (!body.errors) return body;
-  const errors = [...body.errors].sort((x: any, y: any) => JSON.stringify(x.path ?? '').localeCompare(JSON.stringify(y.path ?? '')));
-  return { ...body, errors };
-}
-
 /** Sends the query to both servers; returns the compiled side's statement count. */
 async function same(query: string, variables?: Record<string, unknown>): Promise<number> {
   const a = await compiled.countStatements(() => compiled.gql(query, variables));
@@ -65,7 +59,7 @@ async function same(query: string, variables?: Record<string, unknown>): Promise
   // Same data, same key order, same errors. The order of several errors is
   // not defined by GraphQL (the resolvers list them as their loaders finish),
   // so errors are compared in path order.
-  expect(JSON.stringify(byPath(a.result.body))).toBe(JSON.stringify(byPath(b.body)));
+  expect(JSON.stringify(errorsByPath(a.result.body))).toBe(JSON.stringify(errorsByPath(b.body)));
   return a.statements;
 }
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configWith } from '../src/config.ts';
 import { createTestDatabase, sqlConnection } from './support/db.ts';
 import { insertOrder, insertProduct, insertUser, rows } from './support/fixtures.ts';
-import { startTestServer, type TestServer } from './support/server.ts';
+import { errorsByPath, startTestServer, type TestServer } from './support/server.ts';
 
 let jit: TestServer;
 let plain: TestServer;
@@ -37,13 +37,6 @@ afterAll(async () => {
   await conn?.end();
 });
 
-/** Errors in path order: GraphQL leaves the order of several errors open (they come as loaders finish). */
-function byPath(body: any): any {
-  if (!body.errors) return body;
-  const errors = [...body.errors].sort((x: any, y: any) => JSON.stringify(x.path ?? '').localeCompare(JSON.stringify(y.path ?? '')));
-  return { ...body, errors };
-}
-
 /** Sends the query to both servers and expects the same status and bytes; returns jit's decisions and body. */
 async function same(query: string, variables?: Record<string, unknown>): Promise<{ jit: boolean[]; body: any }> {
   decisions.length = 0;
@@ -51,8 +44,8 @@ async function same(query: string, variables?: Record<string, unknown>): Promise
   const used = [...decisions];
   const b = await plain.gql(query, variables);
   expect(a.status).toBe(b.status);
-  expect(JSON.stringify(byPath(a.body))).toBe(JSON.stringify(byPath(b.body)));
-  return { jit: used, body: byPath(a.body) };
+  expect(JSON.stringify(errorsByPath(a.body))).toBe(JSON.stringify(errorsByPath(b.body)));
+  return { jit: used, body: errorsByPath(a.body) };
 }
 
 describe('graphql-jit answers as graphql-js does', () => {

@@ -20,6 +20,17 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/**
+ * The body with its errors in path order: GraphQL leaves the order of several
+ * errors open (the resolvers list them as their loaders finish), so two
+ * servers' answers are compared this way.
+ */
+export function errorsByPath<B extends { errors?: { path?: unknown }[] }>(body: B): B {
+  if (!body.errors) return body;
+  const errors = [...body.errors].sort((x, y) => JSON.stringify(x.path ?? '').localeCompare(JSON.stringify(y.path ?? '')));
+  return { ...body, errors };
+}
+
 /** Every error body seen by tests, checked for leaks after each file by test/support/setup.ts. */
 export const seenErrors: unknown[] = [];
 
