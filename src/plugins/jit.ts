@@ -13,7 +13,8 @@
 //   its first place), so only plain selection sets run on it;
 // - with variables graphql-js would refuse: graphql-jit's message drops our
 //   scalars' own ("input.price must have at most two decimals...").
-// And its result is reshaped here:
+// And its results (of queries, mutations and each subscription event) are
+// reshaped here:
 // - graphql-jit's schema-built stringifier, which Yoga would use, puts `data`
 //   before `errors`: the result goes on in graphql-js's key order without it,
 //   and Yoga writes it with JSON.stringify;
@@ -59,16 +60,29 @@ export function useJitExecution(log: Logger, onDecision?: (jit: boolean) => void
         return {
           onExecuteDone({ result, setResult }) {
             if (!result || typeof result !== 'object' || Symbol.asyncIterator in result) return;
-            const { errors, data, extensions } = result as ExecutionResult;
-            const source = args.document.loc?.source;
-            const shaped: ExecutionResult = errors?.length ? { errors: errors.map((error) => positioned(error, source)), data } : { data };
-            if (extensions !== undefined) shaped.extensions = extensions;
-            setResult(shaped);
+            setResult(likeGraphqlJs(result as ExecutionResult, args.document));
+          },
+        };
+      },
+      // Each event of a subscription is a result of its own, written the same way.
+      onSubscribe({ args }) {
+        return {
+          onSubscribeResult() {
+            return { onNext: ({ result, setResult }) => setResult(likeGraphqlJs(result, args.document)) };
           },
         };
       },
     },
   ];
+}
+
+/** The result in graphql-js's key order, without graphql-jit's stringifier, its errors positioned. */
+function likeGraphqlJs(result: ExecutionResult, document: DocumentNode): ExecutionResult {
+  const { errors, data, extensions } = result;
+  const source = document.loc?.source;
+  const shaped: ExecutionResult = errors?.length ? { errors: errors.map((error) => positioned(error, source)), data } : { data };
+  if (extensions !== undefined) shaped.extensions = extensions;
+  return shaped;
 }
 
 /** The error as graphql-js would make it: its locations as positions in the source. */
