@@ -1,8 +1,9 @@
-// The in-process response cache: a Map in least-recently-used order, bounded
-// by entry count and by bytes (see sizeOf), with per-entity version counters
-// (see response-cache.ts). Invalidation replaces the versions array, O(1); the
-// entries it made stale go when they are next looked up or when the LRU order
-// reaches them, and count against the byte bound until then.
+// The in-process response cache: entries in least-recently-used order, bounded
+// by entry count and by bytes (BoundedLru, lru.ts), with per-entity version
+// counters (see response-cache.ts). Invalidation replaces the versions array,
+// O(1); the entries it made stale go when they are next looked up or when the
+// LRU order reaches them, and count against the byte bound until then.
+import { BoundedLru } from './lru.ts';
 import { ENTITIES, sizeOf, ttlOf, type CachedEntity, type Lookup, type ResponseCache, type TtlOptions, type Versions } from './response-cache.ts';
 
 export interface MemoryCacheOptions extends TtlOptions {
@@ -24,30 +25,28 @@ interface Entry {
 
 export class MemoryResponseCache implements ResponseCache {
   readonly kind = 'memory';
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries: BoundedLru<Entry>;
   readonly #options: MemoryCacheOptions;
   readonly #now: () => number;
   // Replaced, never mutated, so a snapshot is just this reference.
   #versions: readonly number[] = Object.freeze([0, 0, 0, 0]);
-  #bytes = 0;
   hits = 0;
   misses = 0;
 
   constructor(options: MemoryCacheOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#entries = new BoundedLru(options.maxEntries, options.maxBytes);
   }
 
   get(key: string): Lookup {
-    const entry = this.#entries.get(key);
+    const entry = this.#entries.peek(key);
     if (entry && entry.expiresAt > this.#now() && this.#current(entry.versions, entry.reads)) {
-      // Refresh recency for the LRU order.
-      this.#entries.delete(key);
-      this.#entries.set(key, entry);
+      this.#entries.touch(key, entry);
       this.hits++;
       return entry.body;
     }
-    if (entry) this.#drop(key, entry);
+    if (entry) this.#entries.delete(key);
     this.misses++;
     return this.#versions;
   }
@@ -56,18 +55,11 @@ export class MemoryResponseCache implements ResponseCache {
     const ttl = ttlOf(this.#options, entities, onlyCounts);
     if (!(ttl > 0)) return;
     const bytes = sizeOf(key, body);
-    if (bytes > this.#options.maxBytes / 16) return;
+    if (!this.#entries.admits(bytes)) return;
     const reads = readMask(entities);
     // Already stale (a mutation committed while it ran): it could never be served.
     if (!this.#current(snapshot, reads)) return;
-    const old = this.#entries.get(key);
-    if (old) this.#drop(key, old);
-    for (const [oldest, entry] of this.#entries) {
-      if (this.#bytes + bytes <= this.#options.maxBytes && this.#entries.size < this.#options.maxEntries) break;
-      this.#drop(oldest, entry);
-    }
     this.#entries.set(key, { body, expiresAt: this.#now() + ttl, versions: snapshot, reads, bytes });
-    this.#bytes += bytes;
   }
 
   invalidate(entities: readonly string[]): void {
@@ -76,7 +68,6 @@ export class MemoryResponseCache implements ResponseCache {
 
   clear(): void {
     this.#entries.clear();
-    this.#bytes = 0;
   }
 
   async close(): Promise<void> {
@@ -89,7 +80,7 @@ export class MemoryResponseCache implements ResponseCache {
 
   /** Sum of the stored entries' sizes (see sizeOf). */
   get bytes(): number {
-    return this.#bytes;
+    return this.#entries.bytes;
   }
 
   #current(versions: Versions, reads: number): boolean {
@@ -99,11 +90,6 @@ export class MemoryResponseCache implements ResponseCache {
       if (reads & (1 << i) && versions[i] !== now[i]) return false;
     }
     return true;
-  }
-
-  #drop(key: string, entry: Entry): void {
-    this.#entries.delete(key);
-    this.#bytes -= entry.bytes;
   }
 }
 
