@@ -6,12 +6,15 @@
 // graphql-js; everything else runs on graphql-jit, as the hook proves.
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configWith } from '../src/config.ts';
+import { configWith, type Config } from '../src/config.ts';
 import { createTestDatabase, sqlConnection } from './support/db.ts';
 import { insertOrder, insertProduct, insertUser, rows } from './support/fixtures.ts';
+import { redisReachable, TEST_REDIS_URL } from './support/redis.ts';
 import { errorsByPath, startTestServer, type TestServer } from './support/server.ts';
+import { subscribe } from './support/sse.ts';
 
 let jit: TestServer;
+let configOfFile: Config;
 let plain: TestServer;
 let conn: mysql.Connection;
 const decisions: boolean[] = [];
@@ -19,6 +22,7 @@ const id: Record<string, string> = {};
 
 beforeAll(async () => {
   const config = await createTestDatabase('jit', { compiledQueries: false });
+  configOfFile = config;
   conn = await sqlConnection(config);
   id.u1 = await insertUser(conn, 'Zoë "Quote" O\'Brien \\ back', 'zoe@jit.test', '2026-02-03 04:05:06.007');
   id.u2 = await insertUser(conn, 'Line\nBreak', 'line@jit.test');
@@ -116,5 +120,33 @@ describe('graphql-jit answers as graphql-js does', () => {
     expect(decisions).toEqual([true]);
     expect(res.body).toEqual({ data: { createUser: { name: 'Jit', email: 'jit@jit.test', orderCount: 0, totalSpent: '0.00' } } });
     expect(await rows(conn, 'SELECT name FROM users WHERE email = ?', ['jit@jit.test'])).toEqual([{ name: 'Jit' }]);
+  });
+});
+
+const redisUp = await redisReachable();
+
+describe.skipIf(!redisUp)('subscription events', () => {
+  it('an orderPlaced event heard by both gateways (through Redis) is written the same, graphql-jit running it', async () => {
+    const shared = configWith(configOfFile, { redisUrl: TEST_REDIS_URL });
+    const events: boolean[] = [];
+    const a = await startTestServer(configWith(shared, { graphqlJit: true }), { onJitDecision: (used) => events.push(used) });
+    const b = await startTestServer(configWith(shared, { graphqlJit: false }));
+    const query = `subscription { orderPlaced(userId: "${id.u2}") { id status total user { name } items { quantity unitPrice subtotal product { sku } } } }`;
+    const onA = await subscribe(a.url, query);
+    const onB = await subscribe(b.url, query);
+    expect(events).toEqual([true]); // the subscription itself
+    try {
+      await new Promise((r) => setTimeout(r, 200)); // both Redis subscriptions are live
+      const placed = await a.gql(`mutation { placeOrder(input: { userId: "${id.u2}", items: [{ productId: "${id.p1}", quantity: 2 }] }) { id } }`);
+      const orderId = placed.body.data.placeOrder.id;
+      const [fromA, fromB] = await Promise.all([onA.next(5000), onB.next(5000)]);
+      expect(JSON.stringify(fromA)).toBe(JSON.stringify(fromB));
+      expect(fromA.data.orderPlaced).toMatchObject({ id: orderId, status: 'PENDING', total: '0.20', user: { name: 'Line\nBreak' } });
+    } finally {
+      onA.close();
+      onB.close();
+      await a.close();
+      await b.close();
+    }
   });
 });

@@ -12,8 +12,9 @@ import { insertProduct, insertUser, rows } from './support/fixtures.ts';
 import { waitFor } from './support/locks.ts';
 import { subscribe, type SseSubscription } from './support/sse.ts';
 import { startTestServer, type TestServer } from './support/server.ts';
+import { redisReachable, TEST_REDIS_URL } from './support/redis.ts';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = TEST_REDIS_URL;
 
 const ORDER_PLACED = `subscription OnOrder($userId: ID) {
   orderPlaced(userId: $userId) { id status total user { id name orderCount } items { quantity subtotal product { id stock } } }
@@ -144,22 +145,10 @@ describe('orderPlaced when Redis is down', () => {
 });
 
 // Probed once: the Redis tests need a real Redis and say so when there is none.
-const redisReachable = await (async () => {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    await probe.ping();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-})();
-if (!redisReachable) console.warn(`Skipping the Redis pub/sub tests: Redis is not reachable at ${REDIS_URL} (set TEST_REDIS_URL).`);
+const redisUp = await redisReachable(REDIS_URL);
+if (!redisUp) console.warn(`Skipping the Redis pub/sub tests: Redis is not reachable at ${REDIS_URL} (set TEST_REDIS_URL).`);
 
-describe.skipIf(!redisReachable)('orderPlaced through Redis', () => {
+describe.skipIf(!redisUp)('orderPlaced through Redis', () => {
   let first: TestServer;
   let second: TestServer;
   let inspector: Redis;
