@@ -96,7 +96,7 @@ describe('a read that raced a mutation is never served', () => {
   it('in the Redis store', async (ctx) => {
     if (!redisReachable) return ctx.skip();
     const scope = `test-race-${randomUUID()}`;
-    const cache = new RedisResponseCache({ ...TTLS, url: REDIS_URL, scope, maxEntryBytes: 1 << 20, log: silent });
+    const cache = new RedisResponseCache({ ...TTLS, url: REDIS_URL, scope, maxEntries: 100, maxBytes: 1 << 20, log: silent });
     try {
       await cache.ready();
       await raceIsNeverServed(cache);

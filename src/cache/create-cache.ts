@@ -7,7 +7,7 @@ import { MemoryResponseCache } from './memory-store.ts';
 import { RedisResponseCache } from './redis-store.ts';
 import type { ResponseCache, TtlOptions } from './response-cache.ts';
 
-/** Beside the byte bound, so tiny entries cannot pile up without limit. */
+/** Beside the byte bound (of the memory store, or the Redis store's local copy), so tiny entries cannot pile up without limit. */
 const MAX_ENTRIES = 10_000;
 
 export function createResponseCache(config: Config, log: Logger): ResponseCache {
@@ -24,8 +24,10 @@ export function createResponseCache(config: Config, log: Logger): ResponseCache 
     ...ttls,
     url: config.redisUrl,
     scope: eventScope(config),
-    // The memory store's per-entry cap: keeps a lookup's transfer well within the command timeout.
-    maxEntryBytes: config.responseCacheMaxBytes / 16,
+    // The local copy's bounds are the memory store's; so is the per-entry cap (1/16),
+    // which also keeps a lookup's transfer well within the command timeout.
+    maxEntries: MAX_ENTRIES,
+    maxBytes: config.responseCacheMaxBytes,
     log,
   });
 }

@@ -5,9 +5,22 @@
 //
 // Keys, under the database's scope so gateways of different databases never
 // share anything:  gw:rc:<scope>:v:<entity>  a counter, never expiring;
-//                  gw:rc:<scope>:e:<sha256 of the cache key>  "<versions>\n<body>", PX ttl,
-// where <versions> is the four versions it was read under, in ENTITIES order,
-// empty for entities it did not read.
+//                  gw:rc:<scope>:e:<sha256 of the cache key>
+//                      "<expiresAt>,<versions>\n<body>", PX ttl,
+// where <expiresAt> is the absolute expiry in epoch ms, set once by the
+// gateway that stored it, and <versions> the four versions it was read under,
+// in ENTITIES order, empty for entities it did not read.
+//
+// The local copy: each gateway also keeps the entries it stored or found in
+// Redis, within RESPONSE_CACHE_MAX_BYTES (BoundedLru, the memory store's
+// bounds). Redis stays the authority: a lookup with a local entry sends one
+// small MGET of the four version counters and serves the local body only if
+// the versions it read still match (else it drops it: a miss), so a bump by
+// any gateway takes effect at once; without a local entry it is one MGET of
+// the entry and the versions, as ever. The local copy expires at the
+// <expiresAt> in the header, so every gateway stops serving an entry at the
+// same time. Nothing is served without Redis's answer: Redis unreachable means
+// a miss, local copy or not.
 //
 // Redis is a cache here, never a dependency: its own connection with no
 // offline queue and a short command timeout, so when Redis is slow or gone a
@@ -20,6 +33,7 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
+import { BoundedLru } from './lru.ts';
 import { ENTITIES, sizeOf, ttlOf, type CachedEntity, type Lookup, type ResponseCache, type TtlOptions, type Versions } from './response-cache.ts';
 
 /** How long a lookup may add to a request when Redis hangs. */
@@ -29,9 +43,22 @@ export interface RedisCacheOptions extends TtlOptions {
   url: string;
   /** The database served (eventScope): part of every key. */
   scope: string;
-  /** An entry over this size (see sizeOf) is not stored. */
-  maxEntryBytes: number;
+  /** Bound on the local copy's entries (see sizeOf); an entry over 1/16 of it is not stored, here or in Redis. */
+  maxBytes: number;
+  /** Bound on the local copy's entry count. */
+  maxEntries: number;
   log: Logger;
+  now?: () => number;
+}
+
+/** An entry as this gateway holds it locally. */
+interface LocalEntry {
+  readonly body: string;
+  /** Absolute, from the Redis value's header: the same in every gateway. */
+  readonly expiresAt: number;
+  /** Its versions in ENTITIES order as Redis returns them; '' for an entity it did not read. */
+  readonly versions: readonly string[];
+  readonly bytes: number;
 }
 
 export class RedisResponseCache implements ResponseCache {
@@ -41,6 +68,9 @@ export class RedisResponseCache implements ResponseCache {
   readonly #prefix: string;
   readonly #versionKeys: readonly string[];
   readonly #ready: Promise<void>;
+  readonly #now: () => number;
+  /** Entries this gateway holds, keyed by the plain cache key; served only after Redis confirms the versions. */
+  readonly #local: BoundedLru<LocalEntry>;
   /** Entities whose invalidation could not be sent: bumped once Redis answers again. */
   readonly #lost = new Set<CachedEntity>();
   #down = false;
@@ -50,6 +80,8 @@ export class RedisResponseCache implements ResponseCache {
 
   constructor(options: RedisCacheOptions) {
     this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#local = new BoundedLru(options.maxEntries, options.maxBytes);
     this.#prefix = `gw:rc:${options.scope}:`;
     this.#versionKeys = ENTITIES.map((entity) => `${this.#prefix}v:${entity}`);
     this.#redis = new Redis(options.url, {
@@ -79,46 +111,48 @@ export class RedisResponseCache implements ResponseCache {
     return this.#redis.status === 'ready';
   }
 
+  /** Entries in the local copy, and their size (see sizeOf). */
+  get localSize(): number {
+    return this.#local.size;
+  }
+
+  get localBytes(): number {
+    return this.#local.bytes;
+  }
+
   get(key: string): Lookup | Promise<Lookup> {
+    // Without Redis's versions nothing can be shown current: a miss, local copy or not.
     if (this.#redis.status !== 'ready') {
       this.misses++;
       return null;
     }
-    // One round trip: the entry and the current versions together.
-    return this.#redis.mget(this.#entryKey(key), ...this.#versionKeys).then(
-      ([value, ...versions]) => {
-        this.#ok();
-        if (versions.includes(null)) void this.#seed();
-        if (value != null) {
-          const newline = value.indexOf('\n');
-          if (newline >= 0 && readUnder(value.slice(0, newline), versions)) {
-            this.hits++;
-            return value.slice(newline + 1);
-          }
-        }
-        this.misses++;
-        return versions;
-      },
-      (error: unknown) => {
-        this.#failed(error, 'get');
-        this.misses++;
-        return null;
-      },
-    );
+    const local = this.#local.peek(key);
+    if (local) {
+      if (local.expiresAt > this.#now()) {
+        this.#local.touch(key, local);
+        return this.#confirm(key, local);
+      }
+      this.#local.delete(key);
+    }
+    return this.#fetch(key);
   }
 
   set(key: string, body: string, entities: readonly CachedEntity[], onlyCounts: boolean, snapshot: Versions): Promise<void> | void {
     const ttl = ttlOf(this.#options, entities, onlyCounts);
-    if (!(ttl > 0 && ttl < Infinity) || sizeOf(key, body) > this.#options.maxEntryBytes) return;
-    let header = '';
+    const bytes = sizeOf(key, body);
+    if (!(ttl > 0 && ttl < Infinity) || !this.#local.admits(bytes)) return;
+    const versions: string[] = [];
     for (let i = 0; i < ENTITIES.length; i++) {
       const version = entities.includes(ENTITIES[i]!) ? snapshot[i] : '';
       // Unknown (unseeded) version: nothing could tell this entry stale later.
       if (version == null) return;
-      header += i === 0 ? version : `,${version}`;
+      versions.push(String(version));
     }
+    const expiresAt = this.#now() + ttl;
+    // Kept even if Redis does not take it: it is only ever served against Redis's versions.
+    this.#local.set(key, { body, expiresAt, versions, bytes });
     if (this.#redis.status !== 'ready') return;
-    return this.#redis.set(this.#entryKey(key), `${header}\n${body}`, 'PX', ttl).then(
+    return this.#redis.set(this.#entryKey(key), `${expiresAt},${versions.join(',')}\n${body}`, 'PX', ttl).then(
       () => this.#ok(),
       (error: unknown) => this.#failed(error, 'set'),
     );
@@ -136,10 +170,57 @@ export class RedisResponseCache implements ResponseCache {
   }
 
   async close(): Promise<void> {
+    this.#local.clear();
     const redis = this.#redis;
     // quit() waits for a reply that never comes while disconnected.
     if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
     else redis.disconnect();
+  }
+
+  /** A local entry: one round trip for the versions only, never the body. */
+  #confirm(key: string, local: LocalEntry): Promise<Lookup> {
+    return this.#redis.mget(...this.#versionKeys).then(
+      (versions) => {
+        this.#ok();
+        if (versions.includes(null)) void this.#seed();
+        if (readUnder(local.versions, versions) && local.expiresAt > this.#now()) {
+          this.hits++;
+          return local.body;
+        }
+        // Stale or expired: dropped (unless a newer one was stored meanwhile); the read stores a fresh one.
+        this.#local.delete(key, local);
+        this.misses++;
+        return versions;
+      },
+      (error: unknown) => {
+        this.#failed(error, 'get');
+        this.misses++;
+        return null;
+      },
+    );
+  }
+
+  /** No local entry: one round trip for the entry and the current versions together. */
+  #fetch(key: string): Promise<Lookup> {
+    return this.#redis.mget(this.#entryKey(key), ...this.#versionKeys).then(
+      ([value, ...versions]) => {
+        this.#ok();
+        if (versions.includes(null)) void this.#seed();
+        const entry = value == null ? null : parseEntry(key, value);
+        if (entry && entry.expiresAt > this.#now() && readUnder(entry.versions, versions)) {
+          this.#local.set(key, entry);
+          this.hits++;
+          return entry.body;
+        }
+        this.misses++;
+        return versions;
+      },
+      (error: unknown) => {
+        this.#failed(error, 'get');
+        this.misses++;
+        return null;
+      },
+    );
   }
 
   #entryKey(key: string): string {
@@ -204,10 +285,21 @@ export class RedisResponseCache implements ResponseCache {
   }
 }
 
-/** Whether an entry's versions header matches the current versions for every entity it read. */
-function readUnder(header: string, versions: readonly (string | null)[]): boolean {
-  const stored = header.split(',');
-  if (stored.length !== versions.length) return false;
+/** A Redis value ("<expiresAt>,<versions>\n<body>") as a local entry; null when it is not in that form. */
+function parseEntry(key: string, value: string): LocalEntry | null {
+  const newline = value.indexOf('\n');
+  if (newline < 0) return null;
+  const header = value.slice(0, newline).split(',');
+  // An entry in another form (one written before expiries were stored) is a miss, and gets replaced.
+  if (header.length !== ENTITIES.length + 1) return null;
+  const expiresAt = Number(header[0]);
+  if (!Number.isFinite(expiresAt)) return null;
+  const body = value.slice(newline + 1);
+  return { body, expiresAt, versions: header.slice(1), bytes: sizeOf(key, body) };
+}
+
+/** Whether an entry's versions match the current versions for every entity it read. */
+function readUnder(stored: readonly string[], versions: readonly (string | null)[]): boolean {
   for (let i = 0; i < stored.length; i++) {
     if (stored[i] !== '' && stored[i] !== versions[i]) return false;
   }
