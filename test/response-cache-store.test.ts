@@ -1,7 +1,10 @@
 // The response cache's stores: a read that raced a mutation is never served,
 // the in-process store stays within RESPONSE_CACHE_MAX_BYTES, and the Redis
 // store is shared by the gateways of one database (and only that one) and
-// never fails or stalls a request when Redis is gone or hangs.
+// never fails or stalls a request when Redis is gone or hangs. The Redis
+// store's local copy of entries spares a hit the body's transfer, but is served
+// only when Redis confirms the versions, up to the expiry stored in Redis, and
+// within RESPONSE_CACHE_MAX_BYTES.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type mysql from 'mysql2/promise';
@@ -348,5 +351,289 @@ describe('the Redis store (RESPONSE_CACHE_STORE=redis)', () => {
       await proxy.close();
       await dropKeys(scope);
     }
+  });
+
+  describe('the local copy of entries', () => {
+    /** Deletes the scope's entries in Redis, leaving the versions: only local copies remain. */
+    const dropEntries = async (scope: string) => {
+      const keys = await keysOf(scope, 'e');
+      if (keys.length) await inspector!.del(...keys);
+    };
+    const local = (server: TestServer) => server.app.cache as RedisResponseCache;
+
+    it('a repeated hit reads no body from Redis: it is served while the entry in Redis is gone and the versions unchanged', async (ctx) => {
+      if (!redisReachable) return ctx.skip();
+      const config = await createTestDatabase('response_cache_local_hit', redisOverrides);
+      const scope = eventScope(config);
+      await dropKeys(scope);
+      const conn = await sqlConnection(config);
+      await insertProduct(conn, 'PEN', 'Pen', '1.00', 5);
+      await conn.end();
+      const a = await start(config);
+      const b = await start(config);
+      try {
+        await Promise.all([ready(a), ready(b)]);
+        // A stores it (in Redis and locally); B finds it in Redis and keeps it too.
+        const filled = await a.countStatements(() => raw(a, Q));
+        expect(filled.statements).toBe(1);
+        await waitFor(async () => (await keysOf(scope, 'e')).length === 1, 2000, 20);
+        expect((await b.countStatements(() => raw(b, Q))).statements).toBe(0);
+        expect(local(a).localSize).toBe(1);
+        expect(local(b).localSize).toBe(1);
+
+        await dropEntries(scope);
+        for (const server of [a, b]) {
+          const again = await server.countStatements(() => raw(server, Q));
+          expect(again.statements).toBe(0);
+          expect(again.result).toBe(filled.result);
+        }
+        // Nobody wrote it back: those hits were the local copies.
+        expect(await keysOf(scope, 'e')).toEqual([]);
+      } finally {
+        await a.close();
+        await b.close();
+        await dropKeys(scope);
+      }
+    });
+
+    it('a mutation through another gateway makes the local copy stale at once', async (ctx) => {
+      if (!redisReachable) return ctx.skip();
+      const config = await createTestDatabase('response_cache_local_stale', redisOverrides);
+      const scope = eventScope(config);
+      await dropKeys(scope);
+      const conn = await sqlConnection(config);
+      const pen = await insertProduct(conn, 'PEN', 'Pen', '1.00', 5);
+      const ann = await insertUser(conn, 'Ann', 'ann@local.test');
+      await conn.end();
+      const a = await start(config);
+      const b = await start(config);
+      try {
+        await Promise.all([ready(a), ready(b)]);
+        expect((await a.countStatements(() => a.gql(Q))).statements).toBe(1);
+        await waitFor(async () => (await keysOf(scope, 'e')).length === 1, 2000, 20);
+        await dropEntries(scope);
+        expect((await a.countStatements(() => a.gql(Q))).statements).toBe(0); // from A's local copy
+
+        // A compiled mutation on B (no entry of A's in Redis to expire): A's next read runs SQL.
+        const placed = await b.gql(`mutation { placeOrder(input: { userId: "${ann}", items: [{ productId: "${pen}", quantity: 2 }] }) { id } }`);
+        expect(placed.body.errors).toBeUndefined();
+        const afterOrder = await a.countStatements(() => a.gql(Q));
+        expect(afterOrder.statements).toBe(1);
+        expect(afterOrder.result.body.data.products.nodes).toEqual([{ id: pen, name: 'Pen', stock: 3 }]);
+
+        // And through Yoga's executor (createProduct), once A's fresh copy is its only one.
+        await waitFor(async () => (await keysOf(scope, 'e')).length === 1, 2000, 20);
+        await dropEntries(scope);
+        expect((await a.countStatements(() => a.gql(Q))).statements).toBe(0);
+        expect((await b.gql('mutation { createProduct(input: { sku: "INK", name: "Ink", price: "2.00", stock: 1 }) { id } }')).body.errors).toBeUndefined();
+        const afterCreate = await a.countStatements(() => a.gql(Q));
+        expect(afterCreate.statements).toBe(1);
+        expect(afterCreate.result.body.data.productCount).toBe(2);
+      } finally {
+        await a.close();
+        await b.close();
+        await dropKeys(scope);
+      }
+    });
+
+    it('is never served while Redis hangs or is unreachable: the read goes to the database', async (ctx) => {
+      if (!redisReachable) return ctx.skip();
+      const url = new URL(REDIS_URL);
+      const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 6379) });
+      const config = await createTestDatabase('response_cache_local_down', redisOverrides);
+      const scope = eventScope(config);
+      await dropKeys(scope);
+      const conn = await sqlConnection(config);
+      await insertProduct(conn, 'PEN', 'Pen', '1.00', 5);
+      await conn.end();
+      const proxied = new URL(REDIS_URL);
+      proxied.port = String(proxy.port);
+      const a = await start(configWith(config, { redisUrl: proxied.toString() }));
+      const expected = { products: { nodes: [{ id: expect.any(String), name: 'Pen', stock: 5 }] }, productCount: 1 };
+      const fromDatabase = async () => {
+        const started = performance.now();
+        const answer = await a.countStatements(() => a.gql(Q));
+        expect(performance.now() - started).toBeLessThan(1000);
+        expect(answer.statements).toBe(1);
+        expect(answer.result.body).toEqual({ data: expected });
+      };
+      try {
+        await ready(a);
+        expect((await a.countStatements(() => a.gql(Q))).statements).toBe(1);
+        await waitFor(async () => (await keysOf(scope, 'e')).length === 1, 2000, 20);
+        expect((await a.countStatements(() => a.gql(Q))).statements).toBe(0);
+        expect(local(a).localSize).toBe(1);
+
+        // Connected, but Redis does not answer: no versions, so the local copy is not served.
+        proxy.stall();
+        await fromDatabase();
+        proxy.resume();
+
+        // Disconnected: the same, at once.
+        proxy.cut();
+        await waitFor(() => !local(a).connected, 2000, 20);
+        expect(local(a).localSize).toBe(1);
+        await fromDatabase();
+        await fromDatabase();
+
+        // Back: the versions never changed, so the local copy is good again.
+        proxy.restore();
+        await waitFor(() => local(a).connected, 10_000, 50);
+        const back = await a.countStatements(() => a.gql(Q));
+        expect(back.statements).toBe(0);
+        expect(back.result.body).toEqual({ data: expected });
+      } finally {
+        await a.close();
+        await proxy.close();
+        await dropKeys(scope);
+      }
+    });
+
+    it('expires at the absolute time it was stored with, in a gateway that fetched it from Redis later too', async (ctx) => {
+      if (!redisReachable) return ctx.skip();
+      const scope = `test-local-expiry-${randomUUID()}`;
+      await dropKeys(scope);
+      const T = 1_700_000_000_000;
+      const ttl = 1_000;
+      let clockA = T;
+      let clockB = T;
+      let clockC = T;
+      const short = { ttlMs: { user: ttl, order: ttl, product: ttl, item: ttl }, countTtlMs: ttl };
+      const open = (now: () => number) => new RedisResponseCache({ ...short, url: REDIS_URL, scope, maxEntries: 100, maxBytes: 1 << 20, log: silent, now });
+      const a = open(() => clockA);
+      const b = open(() => clockB);
+      const c = open(() => clockC);
+      try {
+        await Promise.all([a.ready(), b.ready(), c.ready()]);
+        const snapshot = await a.get('q');
+        expect(isSnapshot(snapshot)).toBe(true);
+        await a.set('q', 'body', ['product'], false, snapshot as Versions); // expires at T + 1000
+
+        // B fetches it from Redis 600 ms later; its copy must not live 1000 ms from then.
+        clockB = T + 600;
+        expect(await b.get('q')).toBe('body');
+        expect(b.localSize).toBe(1);
+        // A gateway whose clock is past the stored expiry does not serve what Redis still holds.
+        clockC = T + ttl;
+        expect(isSnapshot(await c.get('q'))).toBe(true);
+        expect(c.localSize).toBe(0);
+
+        await dropEntries(scope);
+        clockA = clockB = T + ttl - 1;
+        expect(await a.get('q')).toBe('body');
+        expect(await b.get('q')).toBe('body');
+        clockA = clockB = T + ttl;
+        expect(isSnapshot(await a.get('q'))).toBe(true);
+        expect(isSnapshot(await b.get('q'))).toBe(true);
+        expect(a.localSize).toBe(0);
+        expect(b.localSize).toBe(0);
+      } finally {
+        await Promise.all([a.close(), b.close(), c.close()]);
+        await dropKeys(scope);
+      }
+    });
+
+    it('through the gateway: a short-TTL entry stops being served when it was stored to, not when it was fetched', async (ctx) => {
+      if (!redisReachable) return ctx.skip();
+      const ttl = 1_000;
+      const config = await createTestDatabase('response_cache_local_ttl', { ...redisOverrides, responseCacheTtlMs: ttl, responseCacheCountTtlMs: ttl });
+      const scope = eventScope(config);
+      await dropKeys(scope);
+      const conn = await sqlConnection(config);
+      await insertProduct(conn, 'PEN', 'Pen', '1.00', 5);
+      await conn.end();
+      const a = await start(config);
+      const b = await start(config);
+      const sleepUntil = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - performance.now())));
+      try {
+        await Promise.all([ready(a), ready(b)]);
+        expect((await a.countStatements(() => a.gql(Q))).statements).toBe(1);
+        // A stored it by now (or later): it expires within ttl of this moment, plus the time to write it.
+        await waitFor(async () => (await keysOf(scope, 'e')).length === 1, 2000, 5);
+        const stored = performance.now();
+        await sleepUntil(stored + ttl / 2);
+        expect((await b.countStatements(() => b.gql(Q))).statements).toBe(0); // fetched from Redis, kept locally
+        expect(local(b).localSize).toBe(1);
+        await sleepUntil(stored + ttl + 50);
+        // B's copy would still be fresh had it counted its TTL from the fetch; the versions are unchanged.
+        expect((await b.countStatements(() => b.gql(Q))).statements).toBe(1);
+      } finally {
+        await a.close();
+        await b.close();
+        await dropKeys(scope);
+      }
+    });
+
+    it('stays within RESPONSE_CACHE_MAX_BYTES, least recently used out first, whether entries are stored or fetched', async (ctx) => {
+      if (!redisReachable) return ctx.skip();
+      const scope = `test-local-bytes-${randomUUID()}`;
+      await dropKeys(scope);
+      const maxBytes = 16_000;
+      // 'k00' + 480 characters: (3 + 480) * 2 = 966 bytes, under the 1,000-byte (1/16) entry cap.
+      const body = (i: number) => `${i}`.padEnd(480, 'x');
+      const key = (i: number) => `k${String(i).padStart(2, '0')}`;
+      const open = () => new RedisResponseCache({ ...TTLS, url: REDIS_URL, scope, maxEntries: 1000, maxBytes, log: silent });
+      const a = open();
+      const b = open();
+      try {
+        await Promise.all([a.ready(), b.ready()]);
+        for (let i = 0; i < 40; i++) {
+          await a.set(key(i), body(i), ['user'], false, (await a.get(key(i))) as Versions);
+          expect(a.localBytes).toBeLessThanOrEqual(maxBytes);
+        }
+        expect(a.localSize).toBe(16);
+        expect(a.localBytes).toBe(16 * 966);
+        // Fetched from Redis: all 40 are hits, and B keeps the last 16 within the bound.
+        for (let i = 0; i < 40; i++) {
+          expect(await b.get(key(i))).toBe(body(i));
+          expect(b.localBytes).toBeLessThanOrEqual(maxBytes);
+        }
+        expect(b.localSize).toBe(16);
+
+        // Too big for the local copy is too big for Redis as well.
+        await a.set('big', 'x'.repeat(600), ['user'], false, (await a.get('big')) as Versions); // (3 + 600) * 2 > 1,000
+        expect(isSnapshot(await b.get('big'))).toBe(true);
+        expect(a.localSize).toBe(16);
+
+        // Least recently used out first: k24 is used again, so k25 goes for k40.
+        expect(await a.get(key(24))).toBe(body(24));
+        await a.set(key(40), body(40), ['user'], false, (await a.get(key(40))) as Versions);
+        expect(a.localBytes).toBeLessThanOrEqual(maxBytes);
+        await dropEntries(scope);
+        expect(await a.get(key(24))).toBe(body(24));
+        expect(await a.get(key(40))).toBe(body(40));
+        expect(isSnapshot(await a.get(key(25)))).toBe(true);
+        expect(await a.get(key(26))).toBe(body(26));
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+        await dropKeys(scope);
+      }
+    });
+
+    it('through the gateway: a large response is answered but not cached, a small one is, within the bound', async (ctx) => {
+      if (!redisReachable) return ctx.skip();
+      const config = await createTestDatabase('response_cache_local_bytes', { ...redisOverrides, responseCacheMaxBytes: 16_384 });
+      const scope = eventScope(config);
+      await dropKeys(scope);
+      const conn = await sqlConnection(config);
+      for (let i = 0; i < 20; i++) await insertProduct(conn, `SKU-${i}`, `Product number ${i}`, '1.00', 1);
+      await conn.end();
+      const server = await start(config);
+      try {
+        await ready(server);
+        const big = '{ products { nodes { id sku name price stock } } }';
+        const small = '{ productCount }';
+        for (const q of [big, small]) await server.gql(q);
+        const again = await server.countStatements(() => server.gql(big));
+        expect(again.result.body.data.products.nodes).toHaveLength(20);
+        expect(again.statements).toBe(1);
+        expect((await server.countStatements(() => server.gql(small))).statements).toBe(0);
+        expect(local(server).localSize).toBe(1);
+        expect(local(server).localBytes).toBeLessThanOrEqual(16_384);
+      } finally {
+        await server.close();
+        await dropKeys(scope);
+      }
+    });
   });
 });
