@@ -24,7 +24,7 @@ export interface Config {
   readonly responseCacheCountTtlMs: number;
   /** Where cached responses live: in process, or in Redis shared by every gateway. */
   readonly responseCacheStore: 'memory' | 'redis';
-  /** Bound on the in-process cache's size in bytes; an entry over 1/16 of it is not cached. */
+  /** Bound in bytes on the cached responses a process holds (the memory store, or the Redis store's local copy); an entry over 1/16 of it is not cached. */
   readonly responseCacheMaxBytes: number;
   /** Answer fully understood queries with one database-built JSON statement. */
   readonly compiledQueries: boolean;

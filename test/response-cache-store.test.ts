@@ -20,27 +20,16 @@ import { insertProduct, insertUser } from './support/fixtures.ts';
 import { waitFor } from './support/locks.ts';
 import { startTestServer, type TestServer } from './support/server.ts';
 import { startTcpProxy } from './support/tcp-proxy.ts';
+import { redisReachable, TEST_REDIS_URL } from './support/redis.ts';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = TEST_REDIS_URL;
 const LONG = 60_000;
 const TTLS = { ttlMs: { user: LONG, order: LONG, product: LONG, item: LONG }, countTtlMs: LONG };
 const silent = pino({ level: 'silent' });
 
 // Probed once: the Redis tests need a real Redis and skip when there is none.
-const redisReachable = await (async () => {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    await probe.ping();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-})();
-const inspector = redisReachable ? new Redis(REDIS_URL) : null;
+const redisUp = await redisReachable(REDIS_URL);
+const inspector = redisUp ? new Redis(REDIS_URL) : null;
 const scopesUsed = new Set<string>();
 
 /** Deletes every key of a scope, so runs never see each other's entries or versions. */
@@ -97,7 +86,7 @@ describe('a read that raced a mutation is never served', () => {
   });
 
   it('in the Redis store', async (ctx) => {
-    if (!redisReachable) return ctx.skip();
+    if (!redisUp) return ctx.skip();
     const scope = `test-race-${randomUUID()}`;
     const cache = new RedisResponseCache({ ...TTLS, url: REDIS_URL, scope, maxEntries: 100, maxBytes: 1 << 20, log: silent });
     try {
@@ -214,7 +203,7 @@ describe('the Redis store (RESPONSE_CACHE_STORE=redis)', () => {
     (await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' }, body: JSON.stringify({ query }) })).text();
 
   it('is shared by the gateways of one database, and invalidated by a mutation through any of them', async (ctx) => {
-    if (!redisReachable) return ctx.skip();
+    if (!redisUp) return ctx.skip();
     const config = await createTestDatabase('response_cache_store_shared', redisOverrides);
     const scope = eventScope(config);
     await dropKeys(scope);
@@ -254,7 +243,7 @@ describe('the Redis store (RESPONSE_CACHE_STORE=redis)', () => {
   });
 
   it('never serves one database’s entries to a gateway of another', async (ctx) => {
-    if (!redisReachable) return ctx.skip();
+    if (!redisUp) return ctx.skip();
     const one = await createTestDatabase('response_cache_store_one', redisOverrides);
     const other = await createTestDatabase('response_cache_store_other', redisOverrides);
     await Promise.all([dropKeys(eventScope(one)), dropKeys(eventScope(other))]);
@@ -302,7 +291,7 @@ describe('the Redis store (RESPONSE_CACHE_STORE=redis)', () => {
   });
 
   it('with Redis hanging, a request waits at most the command timeout; an invalidation lost in an outage is sent on reconnecting', async (ctx) => {
-    if (!redisReachable) return ctx.skip();
+    if (!redisUp) return ctx.skip();
     const url = new URL(REDIS_URL);
     const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 6379) });
     const config = await createTestDatabase('response_cache_store_hang', redisOverrides);
@@ -362,7 +351,7 @@ describe('the Redis store (RESPONSE_CACHE_STORE=redis)', () => {
     const local = (server: TestServer) => server.app.cache as RedisResponseCache;
 
     it('a repeated hit reads no body from Redis: it is served while the entry in Redis is gone and the versions unchanged', async (ctx) => {
-      if (!redisReachable) return ctx.skip();
+      if (!redisUp) return ctx.skip();
       const config = await createTestDatabase('response_cache_local_hit', redisOverrides);
       const scope = eventScope(config);
       await dropKeys(scope);
@@ -397,7 +386,7 @@ describe('the Redis store (RESPONSE_CACHE_STORE=redis)', () => {
     });
 
     it('a mutation through another gateway makes the local copy stale at once', async (ctx) => {
-      if (!redisReachable) return ctx.skip();
+      if (!redisUp) return ctx.skip();
       const config = await createTestDatabase('response_cache_local_stale', redisOverrides);
       const scope = eventScope(config);
       await dropKeys(scope);
@@ -437,7 +426,7 @@ describe('the Redis store (RESPONSE_CACHE_STORE=redis)', () => {
     });
 
     it('is never served while Redis hangs or is unreachable: the read goes to the database', async (ctx) => {
-      if (!redisReachable) return ctx.skip();
+      if (!redisUp) return ctx.skip();
       const url = new URL(REDIS_URL);
       const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 6379) });
       const config = await createTestDatabase('response_cache_local_down', redisOverrides);
@@ -490,7 +479,7 @@ describe('the Redis store (RESPONSE_CACHE_STORE=redis)', () => {
     });
 
     it('expires at the absolute time it was stored with, in a gateway that fetched it from Redis later too', async (ctx) => {
-      if (!redisReachable) return ctx.skip();
+      if (!redisUp) return ctx.skip();
       const scope = `test-local-expiry-${randomUUID()}`;
       await dropKeys(scope);
       const T = 1_700_000_000_000;
@@ -534,7 +523,7 @@ describe('the Redis store (RESPONSE_CACHE_STORE=redis)', () => {
     });
 
     it('through the gateway: a short-TTL entry stops being served when it was stored to, not when it was fetched', async (ctx) => {
-      if (!redisReachable) return ctx.skip();
+      if (!redisUp) return ctx.skip();
       const ttl = 1_000;
       const config = await createTestDatabase('response_cache_local_ttl', { ...redisOverrides, responseCacheTtlMs: ttl, responseCacheCountTtlMs: ttl });
       const scope = eventScope(config);
@@ -565,7 +554,7 @@ describe('the Redis store (RESPONSE_CACHE_STORE=redis)', () => {
     });
 
     it('stays within RESPONSE_CACHE_MAX_BYTES, least recently used out first, whether entries are stored or fetched', async (ctx) => {
-      if (!redisReachable) return ctx.skip();
+      if (!redisUp) return ctx.skip();
       const scope = `test-local-bytes-${randomUUID()}`;
       await dropKeys(scope);
       const maxBytes = 16_000;
@@ -611,7 +600,7 @@ describe('the Redis store (RESPONSE_CACHE_STORE=redis)', () => {
     });
 
     it('through the gateway: a large response is answered but not cached, a small one is, within the bound', async (ctx) => {
-      if (!redisReachable) return ctx.skip();
+      if (!redisUp) return ctx.skip();
       const config = await createTestDatabase('response_cache_local_bytes', { ...redisOverrides, responseCacheMaxBytes: 16_384 });
       const scope = eventScope(config);
       await dropKeys(scope);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, sqlConnection } from './support/db.ts';
 import { insertProduct, insertUser } from './support/fixtures.ts';
 import { startTestServer, type TestServer } from './support/server.ts';
+import { redisReachable, TEST_REDIS_URL } from './support/redis.ts';
 
 let server: TestServer;
 let conn: mysql.Connection;
@@ -86,12 +87,8 @@ describe('invalidation by mutations', () => {
   });
 
   it('with REDIS_URL, a mutation on one gateway invalidates the cache of another', async (ctx) => {
-    const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-    const { Redis } = await import('ioredis');
-    const probe = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    const reachable = await probe.connect().then(() => true, () => false);
-    probe.disconnect();
-    if (!reachable) return ctx.skip();
+    const redisUrl = TEST_REDIS_URL;
+    if (!(await redisReachable(redisUrl))) return ctx.skip();
     const config = await createTestDatabase('response_cache_redis', { responseCache: true, responseCacheTtlMs: LONG, responseCacheCountTtlMs: LONG, redisUrl });
     const a = await startTestServer(config);
     const b = await startTestServer(config);
