@@ -4,6 +4,7 @@
 //                    [--workloads UserById,Dashboard,PlaceOrder] [--pool 10] [--no-seed] [--no-migrate]
 //                    [--no-cache] [--baseline-only] [--soak [--soak-minutes 5] [--soak-workload Mixed]]
 //                    [--gateway-env KEY=value,KEY=value]   (a lever to measure, e.g. COMPILED_QUERIES=false)
+//                    [--prewarm 15]   (seconds of unmeasured load per server and workload before its rounds)
 // Every option also reads BENCH_<NAME> from the environment (e.g. BENCH_DURATION=3).
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,7 @@ const { values: args } = parseArgs({
     'no-seed': { type: 'boolean' }, 'no-migrate': { type: 'boolean' }, 'no-cache': { type: 'boolean' },
     'baseline-only': { type: 'boolean' }, soak: { type: 'boolean' },
     'soak-minutes': { type: 'string' }, 'soak-workload': { type: 'string' }, 'gateway-env': { type: 'string' },
+    prewarm: { type: 'string' },
   },
 });
 
@@ -55,6 +57,7 @@ function gatewayEnv(text: string): Record<string, string> {
 const options = {
   duration: num('duration', 10, 1),
   warmup: num('warmup', 3, 0),
+  prewarm: num('prewarm', 15, 0),
   connections: num('connections', 16, 1),
   rounds: num('rounds', 2, 1),
   pool: num('pool', 10, 1),
@@ -149,6 +152,13 @@ async function benchWorkload(workload: OperationName, baseline: Target, gateway:
       }
     }
     const order = (gateway ? [gateway, baseline, ...(cached ? [cached] : [])] : [baseline]).filter((t) => !silent.has(t.label));
+    // A fresh server keeps getting faster for tens of seconds (V8 optimises its
+    // hot paths; the gateway has more code to optimise than the baseline), so
+    // each server first takes unmeasured load: the rounds compare steady states.
+    if (options.prewarm > 0) {
+      for (const t of order) await measure(t, workload, 0, options.prewarm);
+      log(`  ${workload}: prewarmed ${order.map((t) => t.label).join(', ')} for ${options.prewarm} s each`);
+    }
     const rounds: Record<string, RoundResult[]> = {};
     for (let round = 1; round <= options.rounds; round++) {
       for (const t of order) {
