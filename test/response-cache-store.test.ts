@@ -24,6 +24,8 @@ import { redisReachable, TEST_REDIS_URL } from './support/redis.ts';
 
 const REDIS_URL = TEST_REDIS_URL;
 const LONG = 60_000;
+/** A gateway config with the Redis store and long TTLs. */
+const redisOverrides = { responseCache: true, responseCacheTtlMs: LONG, responseCacheCountTtlMs: LONG, redisUrl: REDIS_URL, responseCacheStore: 'redis' } as const;
 const TTLS = { ttlMs: { user: LONG, order: LONG, product: LONG, item: LONG }, countTtlMs: LONG };
 const silent = pino({ level: 'silent' });
 
@@ -48,6 +50,25 @@ async function keysOf(scope: string, kind: 'e' | 'v' | '*'): Promise<string[]> {
     found.push(...keys);
   } while (cursor !== '0');
   return found;
+}
+
+/**
+ * A database with one product (PEN, stock 5), its Redis keys dropped, and a
+ * TCP proxy in front of Redis: `proxied` is the Redis URL through it, so a
+ * gateway on it can be made to hang (stall) or lose Redis (cut).
+ */
+async function behindProxy(label: string) {
+  const url = new URL(REDIS_URL);
+  const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 6379) });
+  const config = await createTestDatabase(label, redisOverrides);
+  const scope = eventScope(config);
+  await dropKeys(scope);
+  const conn = await sqlConnection(config);
+  await insertProduct(conn, 'PEN', 'Pen', '1.00', 5);
+  await conn.end();
+  const proxied = new URL(REDIS_URL);
+  proxied.port = String(proxy.port);
+  return { proxy, config, scope, proxied };
 }
 
 afterAll(async () => {
@@ -190,7 +211,6 @@ describe('the memory store stays within RESPONSE_CACHE_MAX_BYTES', () => {
 
 describe('the Redis store (RESPONSE_CACHE_STORE=redis)', () => {
   const Q = '{ products { nodes { id name stock } } productCount }';
-  const redisOverrides = { responseCache: true, responseCacheTtlMs: LONG, responseCacheCountTtlMs: LONG, redisUrl: REDIS_URL, responseCacheStore: 'redis' } as const;
 
   async function start(config: Config, logger = silent): Promise<TestServer> {
     const server = await startTestServer(config, { logger });
@@ -292,16 +312,7 @@ describe('the Redis store (RESPONSE_CACHE_STORE=redis)', () => {
 
   it('with Redis hanging, a request waits at most the command timeout; an invalidation lost in an outage is sent on reconnecting', async (ctx) => {
     if (!redisUp) return ctx.skip();
-    const url = new URL(REDIS_URL);
-    const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 6379) });
-    const config = await createTestDatabase('response_cache_store_hang', redisOverrides);
-    const scope = eventScope(config);
-    await dropKeys(scope);
-    const conn = await sqlConnection(config);
-    await insertProduct(conn, 'PEN', 'Pen', '1.00', 5);
-    await conn.end();
-    const proxied = new URL(REDIS_URL);
-    proxied.port = String(proxy.port);
+    const { proxy, config, scope, proxied } = await behindProxy('response_cache_store_hang');
     // A talks to Redis through the proxy, B directly.
     const a = await start(configWith(config, { redisUrl: proxied.toString() }));
     const b = await start(config);
@@ -427,16 +438,7 @@ describe('the Redis store (RESPONSE_CACHE_STORE=redis)', () => {
 
     it('is never served while Redis hangs or is unreachable: the read goes to the database', async (ctx) => {
       if (!redisUp) return ctx.skip();
-      const url = new URL(REDIS_URL);
-      const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 6379) });
-      const config = await createTestDatabase('response_cache_local_down', redisOverrides);
-      const scope = eventScope(config);
-      await dropKeys(scope);
-      const conn = await sqlConnection(config);
-      await insertProduct(conn, 'PEN', 'Pen', '1.00', 5);
-      await conn.end();
-      const proxied = new URL(REDIS_URL);
-      proxied.port = String(proxy.port);
+      const { proxy, config, scope, proxied } = await behindProxy('response_cache_local_down');
       const a = await start(configWith(config, { redisUrl: proxied.toString() }));
       const expected = { products: { nodes: [{ id: expect.any(String), name: 'Pen', stock: 5 }] }, productCount: 1 };
       const fromDatabase = async () => {

@@ -177,6 +177,13 @@ export class RedisResponseCache implements ResponseCache {
     else redis.disconnect();
   }
 
+  /** A lookup Redis did not answer: a miss not to be stored (never served from the local copy). */
+  readonly #lookupFailed = (error: unknown): null => {
+    this.#failed(error, 'get');
+    this.misses++;
+    return null;
+  };
+
   /** A local entry: one round trip for the versions only, never the body. */
   #confirm(key: string, local: LocalEntry): Promise<Lookup> {
     return this.#redis.mget(...this.#versionKeys).then(
@@ -192,11 +199,7 @@ export class RedisResponseCache implements ResponseCache {
         this.misses++;
         return versions;
       },
-      (error: unknown) => {
-        this.#failed(error, 'get');
-        this.misses++;
-        return null;
-      },
+      this.#lookupFailed,
     );
   }
 
@@ -215,11 +218,7 @@ export class RedisResponseCache implements ResponseCache {
         this.misses++;
         return versions;
       },
-      (error: unknown) => {
-        this.#failed(error, 'get');
-        this.misses++;
-        return null;
-      },
+      this.#lookupFailed,
     );
   }
 
