@@ -53,19 +53,33 @@ async function keysOf(scope: string, kind: 'e' | 'v' | '*'): Promise<string[]> {
 }
 
 /**
- * A database with one product (PEN, stock 5), its Redis keys dropped, and a
- * TCP proxy in front of Redis: `proxied` is the Redis URL through it, so a
- * gateway on it can be made to hang (stall) or lose Redis (cut).
+ * A test database for the Redis store with its Redis keys dropped (so runs
+ * never see each other's entries or versions), the rows `arrange` inserts,
+ * and what it returns (ids).
+ */
+async function redisDatabase<T = void>(label: string, arrange: (conn: mysql.Connection) => Promise<T>, overrides: Parameters<typeof createTestDatabase>[1] = redisOverrides) {
+  const config = await createTestDatabase(label, overrides);
+  const scope = eventScope(config);
+  await dropKeys(scope);
+  const conn = await sqlConnection(config);
+  try {
+    return { config, scope, arranged: await arrange(conn) };
+  } finally {
+    await conn.end();
+  }
+}
+
+const onePen = async (conn: mysql.Connection) => void (await insertProduct(conn, 'PEN', 'Pen', '1.00', 5));
+
+/**
+ * redisDatabase with one product (PEN, stock 5) and a TCP proxy in front of
+ * Redis: `proxied` is the Redis URL through it, so a gateway on it can be made
+ * to hang (stall) or lose Redis (cut).
  */
 async function behindProxy(label: string) {
   const url = new URL(REDIS_URL);
   const proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 6379) });
-  const config = await createTestDatabase(label, redisOverrides);
-  const scope = eventScope(config);
-  await dropKeys(scope);
-  const conn = await sqlConnection(config);
-  await insertProduct(conn, 'PEN', 'Pen', '1.00', 5);
-  await conn.end();
+  const { config, scope } = await redisDatabase(label, onePen);
   const proxied = new URL(REDIS_URL);
   proxied.port = String(proxy.port);
   return { proxy, config, scope, proxied };
@@ -224,13 +238,11 @@ describe('the Redis store (RESPONSE_CACHE_STORE=redis)', () => {
 
   it('is shared by the gateways of one database, and invalidated by a mutation through any of them', async (ctx) => {
     if (!redisUp) return ctx.skip();
-    const config = await createTestDatabase('response_cache_store_shared', redisOverrides);
-    const scope = eventScope(config);
-    await dropKeys(scope);
-    const conn = await sqlConnection(config);
-    const pen = await insertProduct(conn, 'PEN', 'Pen', '1.00', 5);
-    const ann = await insertUser(conn, 'Ann', 'ann@shared.test');
-    await conn.end();
+    const { config, scope, arranged } = await redisDatabase('response_cache_store_shared', async (conn) => ({
+      pen: await insertProduct(conn, 'PEN', 'Pen', '1.00', 5),
+      ann: await insertUser(conn, 'Ann', 'ann@shared.test'),
+    }));
+    const { pen, ann } = arranged;
     const a = await start(config);
     const b = await start(config);
     try {
@@ -363,12 +375,7 @@ describe('the Redis store (RESPONSE_CACHE_STORE=redis)', () => {
 
     it('a repeated hit reads no body from Redis: it is served while the entry in Redis is gone and the versions unchanged', async (ctx) => {
       if (!redisUp) return ctx.skip();
-      const config = await createTestDatabase('response_cache_local_hit', redisOverrides);
-      const scope = eventScope(config);
-      await dropKeys(scope);
-      const conn = await sqlConnection(config);
-      await insertProduct(conn, 'PEN', 'Pen', '1.00', 5);
-      await conn.end();
+      const { config, scope } = await redisDatabase('response_cache_local_hit', onePen);
       const a = await start(config);
       const b = await start(config);
       try {
@@ -398,13 +405,11 @@ describe('the Redis store (RESPONSE_CACHE_STORE=redis)', () => {
 
     it('a mutation through another gateway makes the local copy stale at once', async (ctx) => {
       if (!redisUp) return ctx.skip();
-      const config = await createTestDatabase('response_cache_local_stale', redisOverrides);
-      const scope = eventScope(config);
-      await dropKeys(scope);
-      const conn = await sqlConnection(config);
-      const pen = await insertProduct(conn, 'PEN', 'Pen', '1.00', 5);
-      const ann = await insertUser(conn, 'Ann', 'ann@local.test');
-      await conn.end();
+      const { config, scope, arranged } = await redisDatabase('response_cache_local_stale', async (conn) => ({
+        pen: await insertProduct(conn, 'PEN', 'Pen', '1.00', 5),
+        ann: await insertUser(conn, 'Ann', 'ann@local.test'),
+      }));
+      const { pen, ann } = arranged;
       const a = await start(config);
       const b = await start(config);
       try {
@@ -527,12 +532,7 @@ describe('the Redis store (RESPONSE_CACHE_STORE=redis)', () => {
     it('through the gateway: a short-TTL entry stops being served when it was stored to, not when it was fetched', async (ctx) => {
       if (!redisUp) return ctx.skip();
       const ttl = 1_000;
-      const config = await createTestDatabase('response_cache_local_ttl', { ...redisOverrides, responseCacheTtlMs: ttl, responseCacheCountTtlMs: ttl });
-      const scope = eventScope(config);
-      await dropKeys(scope);
-      const conn = await sqlConnection(config);
-      await insertProduct(conn, 'PEN', 'Pen', '1.00', 5);
-      await conn.end();
+      const { config, scope } = await redisDatabase('response_cache_local_ttl', onePen, { ...redisOverrides, responseCacheTtlMs: ttl, responseCacheCountTtlMs: ttl });
       const a = await start(config);
       const b = await start(config);
       const sleepUntil = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - performance.now())));
@@ -603,12 +603,13 @@ describe('the Redis store (RESPONSE_CACHE_STORE=redis)', () => {
 
     it('through the gateway: a large response is answered but not cached, a small one is, within the bound', async (ctx) => {
       if (!redisUp) return ctx.skip();
-      const config = await createTestDatabase('response_cache_local_bytes', { ...redisOverrides, responseCacheMaxBytes: 16_384 });
-      const scope = eventScope(config);
-      await dropKeys(scope);
-      const conn = await sqlConnection(config);
-      for (let i = 0; i < 20; i++) await insertProduct(conn, `SKU-${i}`, `Product number ${i}`, '1.00', 1);
-      await conn.end();
+      const { config, scope } = await redisDatabase(
+        'response_cache_local_bytes',
+        async (conn) => {
+          for (let i = 0; i < 20; i++) await insertProduct(conn, `SKU-${i}`, `Product number ${i}`, '1.00', 1);
+        },
+        { ...redisOverrides, responseCacheMaxBytes: 16_384 },
+      );
       const server = await start(config);
       try {
         await ready(server);
