@@ -60,6 +60,8 @@ export function useJitExecution(log: Logger, onDecision?: (jit: boolean) => void
         return {
           onExecuteDone({ result, setResult }) {
             if (!result || typeof result !== 'object' || Symbol.asyncIterator in result) return;
+            // Only graphql-jit's results carry its stringifier; graphql-js's are already in shape.
+            if (!('stringify' in result)) return;
             setResult(likeGraphqlJs(result as ExecutionResult, args.document));
           },
         };
