@@ -2,16 +2,22 @@
 // request time limit of compiled queries and the driver-side bound of SQL
 // statements are set on every request, and almost never fire. A setTimeout
 // plus clearTimeout per request and per statement showed in the CPU profile;
-// here each deadline is one Set entry, and a tick every `periodMs` (only
-// while any are pending) fires those that have passed. A deadline fires up
-// to one period late, so periods are kept small next to the limits.
-export interface Deadline {
+// here each deadline is one entry of a linked list (not a Set: see
+// linked-list.ts), and a tick every `periodMs` (only while any are pending)
+// fires those that have passed. A deadline fires up to one period late, so
+// periods are kept small next to the limits.
+import { LinkedList, type ListEntry } from './linked-list.ts';
+
+interface Pending {
   readonly at: number;
   readonly onExpire: () => void;
 }
 
+/** A pending deadline, as add() returns it for settle(). */
+export type Deadline = ListEntry<Pending>;
+
 export class Deadlines {
-  readonly #pending = new Set<Deadline>();
+  readonly #pending = new LinkedList<Pending>();
   #timer: NodeJS.Timeout | null = null;
 
   constructor(readonly periodMs: number) {}
@@ -23,8 +29,7 @@ export class Deadlines {
 
   /** Calls `onExpire` once `ms` have passed, unless settle() comes first. */
   add(ms: number, onExpire: () => void): Deadline {
-    const deadline: Deadline = { at: performance.now() + ms, onExpire };
-    this.#pending.add(deadline);
+    const deadline = this.#pending.push({ at: performance.now() + ms, onExpire });
     if (!this.#timer) {
       this.#timer = setInterval(() => this.#tick(), this.periodMs);
       this.#timer.unref();
@@ -34,7 +39,7 @@ export class Deadlines {
 
   /** True when the deadline had not fired: the caller's own outcome is the one to report. */
   settle(deadline: Deadline): boolean {
-    return this.#pending.delete(deadline);
+    return this.#pending.remove(deadline);
   }
 
   get size(): number {
@@ -43,10 +48,10 @@ export class Deadlines {
 
   #tick(): void {
     const now = performance.now();
-    for (const deadline of this.#pending) {
-      if (deadline.at > now) continue;
-      this.#pending.delete(deadline);
-      deadline.onExpire();
+    for (const deadline of this.#pending.entries()) {
+      if (deadline.value.at > now) continue;
+      this.#pending.remove(deadline);
+      deadline.value.onExpire();
     }
     if (this.#pending.size === 0 && this.#timer) {
       clearInterval(this.#timer);

@@ -4,6 +4,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { waitForDatabase } from './db/startup.ts';
+import { LinkedList } from './linked-list.ts';
 import { createLogger } from './logger.ts';
 import { createApp } from './server.ts';
 
@@ -42,12 +43,13 @@ server.keepAliveTimeout = 65_000;
 server.requestTimeout = config.limits.requestTimeoutMs;
 
 // Responses in flight: on shutdown, those not yet started close their connection when done.
-const inFlight = new Set<ServerResponse>();
+// A linked list, not a Set, so a finished response is not kept alive (see linked-list.ts).
+const inFlight = new LinkedList<ServerResponse>();
 server.prependListener('request', (_req, res) => {
-  inFlight.add(res);
+  const entry = inFlight.push(res);
   if (stopping) res.setHeader('connection', 'close');
   res.once('close', () => {
-    inFlight.delete(res);
+    inFlight.remove(entry);
     if (stopping) server.closeIdleConnections();
   });
 });

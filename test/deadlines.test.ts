@@ -53,6 +53,21 @@ describe('Deadlines', () => {
     expect(order).toEqual(['short', 'long']);
   });
 
+  it('a deadline settled by another one firing in the same tick does not fire', async () => {
+    const deadlines = new Deadlines(5);
+    const fired: string[] = [];
+    let second: ReturnType<Deadlines['add']> | null = null;
+    deadlines.add(10, () => {
+      fired.push('first');
+      fired.push(`settled second: ${deadlines.settle(second!)}`);
+    });
+    second = deadlines.add(10, () => fired.push('second'));
+    deadlines.add(10, () => fired.push('third'));
+    await until(() => deadlines.size === 0);
+    await sleep(20);
+    expect(fired).toEqual(['first', 'settled second: true', 'third']);
+  });
+
   it('periods fit their limits: an eighth, between 10 and 250 ms', () => {
     expect(Deadlines.periodFor(400)).toBe(50);
     expect(Deadlines.periodFor(10_000)).toBe(250);
