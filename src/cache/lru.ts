@@ -1,15 +1,21 @@
-// The bounded part of the in-process caches: a Map in least-recently-used
+// The bounded part of the in-process caches: entries in least-recently-used
 // order, bounded by entry count and by bytes (each value carries its size, see
 // sizeOf in response-cache.ts). The memory store keeps its entries in one, the
 // Redis store its local copy of entries. What makes an entry valid (expiry,
 // versions) is the store's business; this only keeps the bounds.
+//
+// The order is a linked list and the Map is only written when an entry comes
+// or goes: a hit moves its list entry, instead of deleting and re-adding the
+// key, which would churn the Map's table on every hit (see linked-list.ts).
+import { LinkedList, type ListEntry } from '../linked-list.ts';
 
 export interface Sized {
   readonly bytes: number;
 }
 
 export class BoundedLru<V extends Sized> {
-  readonly #entries = new Map<string, V>();
+  readonly #entries = new Map<string, ListEntry<{ key: string; value: V }>>();
+  #order = new LinkedList<{ key: string; value: V }>();
   readonly #maxEntries: number;
   readonly #maxBytes: number;
   #bytes = 0;
@@ -26,13 +32,13 @@ export class BoundedLru<V extends Sized> {
 
   /** The value under `key`, its recency unchanged. */
   peek(key: string): V | undefined {
-    return this.#entries.get(key);
+    return this.#entries.get(key)?.value.value;
   }
 
   /** Makes `key` (holding `value`, as peek() returned it) the most recently used. */
   touch(key: string, value: V): void {
-    this.#entries.delete(key);
-    this.#entries.set(key, value);
+    const entry = this.#entries.get(key);
+    if (entry && entry.value.value === value) this.#order.moveToEnd(entry);
   }
 
   /**
@@ -43,12 +49,12 @@ export class BoundedLru<V extends Sized> {
   set(key: string, value: V): boolean {
     if (!this.admits(value.bytes)) return false;
     const old = this.#entries.get(key);
-    if (old) this.#remove(key, old);
-    for (const [oldest, entry] of this.#entries) {
+    if (old) this.#remove(old);
+    for (let oldest = this.#order.first(); oldest; oldest = this.#order.first()) {
       if (this.#bytes + value.bytes <= this.#maxBytes && this.#entries.size < this.#maxEntries) break;
-      this.#remove(oldest, entry);
+      this.#remove(oldest);
     }
-    this.#entries.set(key, value);
+    this.#entries.set(key, this.#order.push({ key, value }));
     this.#bytes += value.bytes;
     return true;
   }
@@ -56,11 +62,12 @@ export class BoundedLru<V extends Sized> {
   /** Drops `key`; with `only`, just when it still holds that very value (not one set since). */
   delete(key: string, only?: V): void {
     const entry = this.#entries.get(key);
-    if (entry && (only === undefined || entry === only)) this.#remove(key, entry);
+    if (entry && (only === undefined || entry.value.value === only)) this.#remove(entry);
   }
 
   clear(): void {
     this.#entries.clear();
+    this.#order = new LinkedList();
     this.#bytes = 0;
   }
 
@@ -73,8 +80,9 @@ export class BoundedLru<V extends Sized> {
     return this.#bytes;
   }
 
-  #remove(key: string, entry: V): void {
-    this.#entries.delete(key);
-    this.#bytes -= entry.bytes;
+  #remove(entry: ListEntry<{ key: string; value: V }>): void {
+    this.#entries.delete(entry.value.key);
+    this.#order.remove(entry);
+    this.#bytes -= entry.value.value.bytes;
   }
 }
