@@ -1,7 +1,10 @@
 // The JSON-query repository: compiles an OperationPlan into ONE SELECT whose
 // columns are the JSON text of each root field, built by the database with
-// CONCAT/GROUP_CONCAT and JSON_QUOTE (cheaper on MariaDB than nested
-// JSON_OBJECT, which re-escapes inner documents). Per-parent "first N" uses a
+// CONCAT/GROUP_CONCAT and JSON_QUOTE. Nested JSON_OBJECT/JSON_ARRAYAGG cost
+// MariaDB ~40% more CPU on the Dashboard statement and write ", " and ": ",
+// so their text would have to be parsed and written again in Node (~1 ms a
+// body); Kysely's jsonArrayFrom/jsonObjectFrom do not run on MariaDB at all
+// (bench/json-variants.ts, bench/RESULTS.md). Per-parent "first N" uses a
 // correlated cutoff id (the Nth id) instead of LATERAL, which MariaDB lacks,
 // and instead of GROUP_CONCAT ... LIMIT, which MySQL lacks.
 // Every value a client sent is a bound parameter; the SQL text only carries
