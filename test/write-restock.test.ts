@@ -1,43 +1,29 @@
 // restockProducts: one outcome per item in input order, bad items never spoil
 // good ones, at most config.restockConcurrency items in flight, at most 500 items.
-import type mysql from 'mysql2/promise';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, sqlConnection, truncateAll } from './support/db.ts';
+import { describe, expect, it } from 'vitest';
+import { sqlConnection } from './support/db.ts';
 import { dumpTables } from './support/dump.ts';
 import { insertProduct, rows } from './support/fixtures.ts';
 import { lockWaits, waitFor } from './support/locks.ts';
-import { startTestServer, type TestServer } from './support/server.ts';
+import { useTestServer } from './support/server.ts';
 
-let server: TestServer;
-let conn: mysql.Connection;
+const t = useTestServer('write_restock');
 
 const RESTOCK = `mutation($items: [RestockInput!]!) {
   restockProducts(items: $items) { productId product { id stock } error { code message } }
 }`;
 
-const restock = (items: { productId: string; quantity: number }[]) => server.gql(RESTOCK, { items });
-const stockOf = async (id: string) => (await rows(conn, 'SELECT stock FROM products WHERE id = ?', [id]))[0].stock;
+const restock = (items: { productId: string; quantity: number }[]) => t.server.gql(RESTOCK, { items });
+const stockOf = async (id: string) => (await rows(t.conn, 'SELECT stock FROM products WHERE id = ?', [id]))[0].stock;
 
-beforeAll(async () => {
-  const config = await createTestDatabase('write_restock');
-  expect(config.restockConcurrency).toBe(4);
-  conn = await sqlConnection(config);
-  server = await startTestServer(config);
-});
-
-afterAll(async () => {
-  await server?.close();
-  await conn?.end();
-});
-
-beforeEach(async () => {
-  await truncateAll(conn);
+it('runs with the default restock concurrency of 4', () => {
+  expect(t.config.restockConcurrency).toBe(4);
 });
 
 describe('restockProducts', () => {
   it('answers valid, unknown, non-positive and malformed items each on its own, in input order, applying the valid ones', async () => {
-    const a = await insertProduct(conn, 'A', 'A', '1.00', 1);
-    const b = await insertProduct(conn, 'B', 'B', '1.00', 2);
+    const a = await insertProduct(t.conn, 'A', 'A', '1.00', 1);
+    const b = await insertProduct(t.conn, 'B', 'B', '1.00', 2);
 
     const response = await restock([
       { productId: a, quantity: 5 },
@@ -69,8 +55,8 @@ describe('restockProducts', () => {
   });
 
   it('an item that would overflow the stock gets its own clear error and the others still apply', async () => {
-    const full = await insertProduct(conn, 'FULL', 'Full', '1.00', 2_147_483_640);
-    const other = await insertProduct(conn, 'OTHER', 'Other', '1.00', 0);
+    const full = await insertProduct(t.conn, 'FULL', 'Full', '1.00', 2_147_483_640);
+    const other = await insertProduct(t.conn, 'OTHER', 'Other', '1.00', 0);
 
     const response = await restock([
       { productId: full, quantity: 100 },
@@ -89,21 +75,21 @@ describe('restockProducts', () => {
 
   it('runs at most config.restockConcurrency (4) items at once, and more than one', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 10; i++) ids.push(await insertProduct(conn, `P${i}`, `P${i}`, '1.00', 0));
+    for (let i = 0; i < 10; i++) ids.push(await insertProduct(t.conn, `P${i}`, `P${i}`, '1.00', 0));
     // Hold every product's lock, so each item that starts blocks where it can be counted.
-    const holder = await sqlConnection(server.app.config);
+    const holder = await sqlConnection(t.config);
     try {
       await holder.query('START TRANSACTION');
       await holder.query('SELECT id FROM products FOR UPDATE');
-      server.app.db.stats.resetMaxInFlight();
+      t.server.app.db.stats.resetMaxInFlight();
       const pending = restock(ids.map((productId) => ({ productId, quantity: 1 })));
-      await waitFor(async () => (await lockWaits(conn, server.app.config.database.name)) >= 4);
-      expect(await lockWaits(conn, server.app.config.database.name)).toBe(4);
-      expect(server.app.db.stats.inFlight).toBe(4);
+      await waitFor(async () => (await lockWaits(t.conn, t.server.app.config.database.name)) >= 4);
+      expect(await lockWaits(t.conn, t.server.app.config.database.name)).toBe(4);
+      expect(t.server.app.db.stats.inFlight).toBe(4);
       await holder.query('ROLLBACK');
       const response = await pending;
       expect(response.body.data.restockProducts.every((r: any) => r.product?.stock === 1)).toBe(true);
-      expect(server.app.db.stats.maxInFlight).toBe(4);
+      expect(t.server.app.db.stats.maxInFlight).toBe(4);
     } finally {
       await holder.end();
     }
@@ -111,19 +97,19 @@ describe('restockProducts', () => {
 
   it('takes exactly 500 items and refuses 501 with BAD_USER_INPUT, changing nothing', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push(await insertProduct(conn, `P${i}`, `P${i}`, '1.00', 0));
+    for (let i = 0; i < 5; i++) ids.push(await insertProduct(t.conn, `P${i}`, `P${i}`, '1.00', 0));
 
     const accepted = await restock(Array.from({ length: 500 }, (_, i) => ({ productId: ids[i % 5]!, quantity: 1 })));
     expect(accepted.body.errors).toBeUndefined();
     expect(accepted.body.data.restockProducts).toHaveLength(500);
     for (const id of ids) expect(await stockOf(id)).toBe(100);
 
-    const before = await dumpTables(conn);
+    const before = await dumpTables(t.conn);
     const refused = await restock(Array.from({ length: 501 }, (_, i) => ({ productId: ids[i % 5]!, quantity: 1 })));
     expect(refused.body.data).toBeNull();
     expect(refused.body.errors!.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
     expect(refused.body.errors![0]!.message).toBe('items must hold at most 500 entries, but got 501');
-    expect(await dumpTables(conn)).toBe(before);
+    expect(await dumpTables(t.conn)).toBe(before);
   });
 
   it('an empty list answers an empty list', async () => {

@@ -2,8 +2,11 @@
 // helper to send GraphQL requests and read statement counts.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Config } from '../../src/config.ts';
+import type mysql from 'mysql2/promise';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import type { Config, configWith } from '../../src/config.ts';
 import { createApp, type App, type AppOptions } from '../../src/server.ts';
+import { createTestDatabase, sqlConnection, truncateAll } from './db.ts';
 
 export interface GraphQLResponse<T = any> {
   status: number;
@@ -63,4 +66,34 @@ export async function startTestServer(config: Config, options: AppOptions = {}):
       await app.close();
     },
   };
+}
+
+/** What useTestServer sets up; read its fields inside hooks and tests (they are set in beforeAll). */
+export interface ServerWithTables {
+  readonly config: Config;
+  readonly server: TestServer;
+  /** A direct SQL connection to the same database, for arranging rows and checking tables. */
+  readonly conn: mysql.Connection;
+}
+
+/**
+ * The set-up of a file that tests one app on a database of its own: before
+ * all tests the database `gw_test_<label>` (migrated), the server and a SQL
+ * connection; before each test every table emptied; after all both closed.
+ */
+export function useTestServer(label: string, overrides: Parameters<typeof configWith>[1] = {}): ServerWithTables {
+  const state = {} as { config: Config; server: TestServer; conn: mysql.Connection };
+  beforeAll(async () => {
+    state.config = await createTestDatabase(label, overrides);
+    state.conn = await sqlConnection(state.config);
+    state.server = await startTestServer(state.config);
+  });
+  afterAll(async () => {
+    await state.server?.close();
+    await state.conn?.end();
+  });
+  beforeEach(async () => {
+    await truncateAll(state.conn);
+  });
+  return state;
 }
