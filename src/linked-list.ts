@@ -13,7 +13,7 @@
 // (bench/RESULTS.md, round 8). Here removing an entry clears its links, so a
 // removed entry keeps nothing alive, however old it is.
 
-/** An entry of a LinkedList: what add() returns and remove() takes. */
+/** An entry of a LinkedList: what push() returns and remove() takes. */
 export interface ListEntry<T> {
   readonly value: T;
 }
