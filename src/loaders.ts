@@ -37,5 +37,4 @@ export function primeOrderWrite(loaders: Loaders, write: OrderWrite): void {
   // Keys of these carry page and status arguments; dropping them all is simplest and cheap.
   loaders.userOrdersPage.clearAll();
   loaders.userOrderStats.clearAll();
-  loaders.userTotalSpent.clearAll();
 }

@@ -1,18 +1,19 @@
 // Per-request loaders of orders, their items, and the per-user order lists
 // and aggregates behind User.orders / orderCount / totalSpent. Each batch is
-// one statement whatever the number of users in it.
+// one statement whatever the number of users in it; orderCount, totalSpent
+// and a connection's totalCount share one (userOrderStats).
 import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import { toPage, type Page } from '../connections.ts';
 import type { Database, OrderRow, OrderStatus } from '../db/database.ts';
 import { byIdLoader, groupedLoader, groupKeys, type LoaderOptions } from '../db/loader-helpers.ts';
-import { compareIds, type ListStats } from '../db/sql-helpers.ts';
+import { compareIds } from '../db/sql-helpers.ts';
 import {
-  countOrdersForUsers,
   findItemsByOrderIds,
   findOrderPagesForUsers,
   findOrdersByIds,
-  sumTotalsForUsers,
+  statsForUsers,
+  type UserOrderStats,
   type UserOrdersPageKey,
 } from './order.repository.ts';
 
@@ -54,29 +55,19 @@ export function createOrderLoaders(db: Kysely<Database>, options: LoaderOptions)
     { maxBatchSize, cacheKeyFn: (k) => `${k.userId}|${k.first}|${k.afterId ?? ''}|${k.status ?? ''}` },
   );
 
-  const userOrderStats = new DataLoader<UserOrderStatsKey, ListStats, string>(
+  const userOrderStats = new DataLoader<UserOrderStatsKey, UserOrderStats, string>(
     async (keys) => {
       onBatch?.('userOrderStats', keys);
       const groups = groupKeys(keys, (k) => k.status ?? '', (k) => k.status);
-      const rows = await countOrdersForUsers(
+      const rows = await statsForUsers(
         db,
         groups.map((g) => ({ status: g.shared, userIds: g.keys.map((k) => k.userId) })),
       );
       const byGroupUser = new Map(rows.map((r) => [`${r.grp}|${r.user_id}`, r.stats]));
       const indexOf = new Map(groups.flatMap((g) => g.keys.map((k) => [k, g.index] as const)));
-      return keys.map((key) => byGroupUser.get(`${indexOf.get(key)}|${key.userId}`) ?? { count: 0, minId: null });
+      return keys.map((key) => byGroupUser.get(`${indexOf.get(key)}|${key.userId}`) ?? { count: 0, minId: null, spent: '0.00' });
     },
     { maxBatchSize, cacheKeyFn: (k) => `${k.userId}|${k.status ?? ''}` },
-  );
-
-  const userTotalSpent = new DataLoader<string, string>(
-    async (userIds) => {
-      onBatch?.('userTotalSpent', userIds);
-      const rows = await sumTotalsForUsers(db, userIds);
-      const byUser = new Map(rows.map((r) => [r.user_id, r.spent]));
-      return userIds.map((id) => byUser.get(id) ?? '0.00');
-    },
-    { maxBatchSize },
   );
 
   return {
@@ -84,6 +75,5 @@ export function createOrderLoaders(db: Kysely<Database>, options: LoaderOptions)
     itemsByOrderId: groupedLoader('itemsByOrderId', (ids) => findItemsByOrderIds(db, ids), (r) => r.order_id, options),
     userOrdersPage,
     userOrderStats,
-    userTotalSpent,
   };
 }

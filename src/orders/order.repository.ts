@@ -88,11 +88,20 @@ export async function findOrderPagesForUsers(
   return (await query.execute()) as GroupedOrderRow[];
 }
 
-/** COUNT(*) and MIN(id) of each user's orders, optionally of one status. */
-export async function countOrdersForUsers(
+/** A user's orders, as one statement reads them for orderCount, totalSpent and a connection's totalCount. */
+export interface UserOrderStats extends ListStats {
+  /** Sum of the totals of the orders that are not CANCELLED ("0.00" for none). */
+  spent: string;
+}
+
+/**
+ * COUNT(*), MIN(id) and the not-cancelled total of each user's orders,
+ * optionally of one status (then `spent` counts only orders of that status).
+ */
+export async function statsForUsers(
   db: Kysely<Database>,
   groups: readonly { status: OrderStatus | null; userIds: string[] }[],
-): Promise<{ grp: number; user_id: string; stats: ListStats }[]> {
+): Promise<{ grp: number; user_id: string; stats: UserOrderStats }[]> {
   const selects = groups.map((group, grp) => {
     let query = db
       .selectFrom('orders')
@@ -101,6 +110,7 @@ export async function countOrdersForUsers(
         sql<number>`${sql.lit(grp)}`.as('grp'),
         eb.fn.countAll<string>().as('count'),
         eb.fn.min<string | null>('id').as('minId'),
+        sql<string | null>`SUM(CASE WHEN status <> 'CANCELLED' THEN total END)`.as('spent'),
       ])
       .where('user_id', 'in', group.userIds);
     if (group.status) query = query.where('status', '=', group.status);
@@ -111,22 +121,7 @@ export async function countOrdersForUsers(
   let query = head;
   for (const next of rest) query = query.unionAll(next);
   const rows = await query.execute();
-  return rows.map((row) => ({ grp: Number(row.grp), user_id: row.user_id, stats: toListStats(row) }));
-}
-
-/** Sum of totals of each user's orders that are not cancelled. */
-export async function sumTotalsForUsers(
-  db: Kysely<Database>,
-  userIds: readonly string[],
-): Promise<{ user_id: string; spent: string }[]> {
-  if (userIds.length === 0) return [];
-  return db
-    .selectFrom('orders')
-    .select((eb) => ['user_id', eb.fn.sum<string>('total').as('spent')])
-    .where('user_id', 'in', userIds)
-    .where('status', '<>', 'CANCELLED')
-    .groupBy('user_id')
-    .execute();
+  return rows.map((row) => ({ grp: Number(row.grp), user_id: row.user_id, stats: { ...toListStats(row), spent: row.spent ?? '0.00' } }));
 }
 
 /** Items of many orders, each order's items by product id. */

@@ -40,6 +40,6 @@ export const userResolvers: Resolvers = {
       return buildConnection('Order', page, afterId, () => loaders.userOrderStats.load({ userId: user.id, status }));
     },
     orderCount: async (user, _args, { loaders }) => (await loaders.userOrderStats.load({ userId: user.id, status: null })).count,
-    totalSpent: (user, _args, { loaders }) => loaders.userTotalSpent.load(user.id),
+    totalSpent: async (user, _args, { loaders }) => (await loaders.userOrderStats.load({ userId: user.id, status: null })).spent,
   },
 };
