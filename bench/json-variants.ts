@@ -12,13 +12,13 @@
 // Each variant's data must equal the compiled one's before anything is timed. Timing: the runs
 // interleave the variants on one connection; per statement, wall time and MariaDB's CPU (from
 // /proc, local server only), and Node's CPU to turn the row into the response body.
-import { parseArgs } from 'node:util';
-import { isDeepStrictEqual } from 'node:util';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { parse } from 'graphql';
 import { createSchema } from 'graphql-yoga';
 import { Kysely, MysqlDialect, sql } from 'kysely';
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/mysql';
 import mysql from 'mysql2';
+import { parseDatabaseUrl } from '../src/config.ts';
 import type { Database } from '../src/db/database.ts';
 import { compileJsonQuery } from '../src/db/json-query.ts';
 import { buildPlan } from '../src/planner/build-plan.ts';
@@ -30,13 +30,13 @@ import { cpuSeconds, databasePid } from './servers.ts';
 const { values: args } = parseArgs({ options: { runs: { type: 'string' } } });
 const RUNS = Number(args.runs ?? 300);
 
-const url = new URL(benchDatabaseUrl());
+const target = parseDatabaseUrl(benchDatabaseUrl(), 'BENCH_DATABASE_URL');
 const poolOptions = {
-  host: url.hostname,
-  port: Number(url.port || 3306),
-  user: decodeURIComponent(url.username),
-  password: decodeURIComponent(url.password),
-  database: url.pathname.slice(1),
+  host: target.host,
+  port: target.port,
+  user: target.user,
+  password: target.password,
+  database: target.name,
   connectionLimit: 1,
   dateStrings: true,
   supportBigNumbers: true,
@@ -172,7 +172,7 @@ for (let run = 0; run < RUNS; run += 10) {
   }
 }
 
-console.log(`Dashboard statement, ${RUNS} runs per variant, interleaved, one connection (${url.pathname.slice(1)})`);
+console.log(`Dashboard statement, ${RUNS} runs per variant, interleaved, one connection (${target.name})`);
 console.log(`kysely-helpers: ${helpersOutcome}`);
 console.log('variant          wall ms/stmt  MariaDB CPU ms/stmt  Node CPU ms/body  body bytes');
 for (const variant of variants) {
