@@ -14,6 +14,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Checks, after each file, that no error response leaked SQL, driver text or stacks.
     setupFiles: ['test/support/setup.ts'],
+    // The run's id for test database names, and the clean-up of leftovers (see the file).
+    globalSetup: ['test/support/global-setup.ts'],
     // Each file gets its own database (test/support/db.ts), so files may run in parallel.
     fileParallelism: true,
     maxWorkers: 2,

@@ -3,12 +3,13 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminConnection, testServerUrl } from './support/db.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { adminConnection, ownDatabase, testDatabaseName, testServerUrl } from './support/db.ts';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..');
-const dbName = 'gw_test_cli';
+const dbName = testDatabaseName('cli');
+ownDatabase(dbName);
 
 function databaseUrl(): string {
   const url = testServerUrl();
@@ -44,11 +45,6 @@ async function tableCounts() {
 }
 
 beforeAll(async () => {
-  const admin = await adminConnection();
-  await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
-  await admin.end();
-});
-afterAll(async () => {
   const admin = await adminConnection();
   await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
   await admin.end();

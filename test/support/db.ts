@@ -1,7 +1,9 @@
 // A real MariaDB/MySQL database per test file, migrated with the real
 // migrations. TEST_DATABASE_URL (default mysql://root@127.0.0.1:3306) names
-// the server; each file gets `gw_test_<label>`, dropped and recreated.
+// the server; each file gets `gw_test_<run>_<label>` (the run's id comes from
+// test/support/global-setup.ts), dropped again when the file is done.
 import mysql from 'mysql2/promise';
+import { inject } from 'vitest';
 import { configWith, loadConfig, type Config } from '../../src/config.ts';
 import { migrate } from '../../src/db/startup.ts';
 
@@ -11,14 +13,39 @@ export function testServerUrl(): URL {
   return url;
 }
 
-/** Drops and recreates `gw_test_<label>`, applies the migrations, returns a Config for it. */
+/** The name of this run's test database for `label`: gw_test_<run>_<label>, at most 64 characters. */
+export function testDatabaseName(label: string): string {
+  return `gw_test_${inject('testRunId')}_${label.replace(/[^A-Za-z0-9_]/g, '_')}`.slice(0, 64);
+}
+
+/** Databases this test file created; test/support/setup.ts drops them once the file is done. */
+const created = new Set<string>();
+
+/** Marks `name` as this file's, to be dropped after its tests (for databases made without createTestDatabase). */
+export function ownDatabase(name: string): void {
+  created.add(name);
+}
+
+export async function dropOwnDatabases(): Promise<void> {
+  if (created.size === 0) return;
+  const admin = await adminConnection();
+  try {
+    for (const name of created) await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
+    created.clear();
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Drops and recreates this run's database for `label`, applies the migrations, returns a Config for it. */
 export async function createTestDatabase(label: string, overrides: Parameters<typeof configWith>[1] = {}): Promise<Config> {
-  const name = `gw_test_${label.replace(/[^A-Za-z0-9_]/g, '_')}`.slice(0, 64);
+  const name = testDatabaseName(label);
   const url = testServerUrl();
   url.pathname = `/${name}`;
   const admin = await adminConnection();
   await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
   await admin.end();
+  created.add(name);
   const config = configWith(loadConfig({}), { databaseUrl: url.toString(), logLevel: 'silent', port: 0, ...overrides });
   await migrate(config);
   return config;
