@@ -29,7 +29,6 @@ import { createMetrics } from './plugins/metrics.ts';
 import { useRequestTimeout } from './plugins/timeout.ts';
 import { createAppPubSub } from './pubsub.ts';
 import { resolvers, typeDefs } from './schema.ts';
-import type { Services } from './services.ts';
 
 export interface AppOptions {
   /** Test hook: every loader batch's keys. */
@@ -61,7 +60,6 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const log = options.logger ?? createLogger(config.logLevel);
   const db = createDb(config);
   const pubsub = createAppPubSub(config, log);
-  const services: Services = { db, pubsub };
   const loaderOptions = { maxBatchSize: config.maxBatchSize, onBatch: options.onLoaderBatch };
   const metrics = createMetrics(db);
   const stopStatementLog = logStatements(log, db.stats);
@@ -84,7 +82,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   };
   const stopCacheFeed = cache && cacheFeed ? pubsub.onCacheInvalidation((entities) => void cache.invalidate(entities)) : () => {};
   const compiled = config.compiledQueries
-    ? createCompiledExecutor(schema, db.direct, {
+    ? createCompiledExecutor(schema, db, {
         maxObjects: config.compiledMaxObjects,
         deadlinePeriodMs: Deadlines.periodFor(config.limits.requestTimeoutMs),
         cache,
@@ -96,7 +94,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         onServiceError: (error) => log.warn({ code: error.code, err: error.cause, requestId: db.stats.currentScope()?.requestId }, error.message),
         mutations: config.compiledMutations
           ? {
-              run: (field, args) => (field === 'placeOrder' ? placeOrder(db, args.input, pubsub) : cancelOrder(db.kysely, args.id)),
+              run: (field, args) => (field === 'placeOrder' ? placeOrder(db, args.input, pubsub) : cancelOrder(db, args.id)),
               after: (field) => invalidateCache([...MUTATION_EFFECTS[field]!]),
               unexpected: (error) => {
                 const requestId = db.stats.currentScope()?.requestId;
@@ -153,12 +151,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       const scope = db.stats.currentScope();
       const requestId = scope?.requestId ?? randomUUID();
       return {
-        db: db.kysely,
-        loaders: createLoaders(db.kysely, loaderOptions),
+        db,
+        pubsub,
+        loaders: createLoaders(db, loaderOptions),
         requestId,
         log: log.child({ requestId }),
         config,
-        services,
       };
     },
   });

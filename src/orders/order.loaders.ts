@@ -3,9 +3,9 @@
 // one statement whatever the number of users in it; orderCount, totalSpent
 // and a connection's totalCount share one (userOrderStats).
 import DataLoader from 'dataloader';
-import type { Kysely } from 'kysely';
 import { toPage, type Page } from '../connections.ts';
-import type { Database, OrderRow, OrderStatus } from '../db/database.ts';
+import type { OrderRow, OrderStatus } from '../db/database.ts';
+import type { SqlSession } from '../db/direct.ts';
 import { byIdLoader, groupedLoader, groupKeys, type LoaderOptions } from '../db/loader-helpers.ts';
 import { compareIds } from '../db/sql-helpers.ts';
 import {
@@ -22,7 +22,7 @@ export interface UserOrderStatsKey {
   status: OrderStatus | null;
 }
 
-export function createOrderLoaders(db: Kysely<Database>, options: LoaderOptions) {
+export function createOrderLoaders(db: SqlSession, options: LoaderOptions) {
   const { maxBatchSize, onBatch } = options;
 
   const userOrdersPage = new DataLoader<UserOrdersPageKey, Page<OrderRow>, string>(

@@ -1,7 +1,9 @@
-// All SQL reading orders and their items. Functions take the Kysely handle
-// (or a transaction) first and return rows; they know nothing of GraphQL.
-import { sql, type Kysely } from 'kysely';
-import type { Database, OrderItemRow, OrderRow, OrderStatus } from '../db/database.ts';
+// All SQL reading orders and their items. Functions take the session (the
+// pool or a transaction) first and return rows; they know nothing of GraphQL.
+import { sql } from 'kysely';
+import type { OrderItemRow, OrderRow, OrderStatus } from '../db/database.ts';
+import type { SqlSession } from '../db/direct.ts';
+import { all, first, qb } from '../db/query-builder.ts';
 import { toListStats, type ListStats } from '../db/sql-helpers.ts';
 
 export interface OrderFilterValues {
@@ -13,13 +15,13 @@ export interface OrderFilterValues {
   createdBefore?: string | null;
 }
 
-export async function findOrdersByIds(db: Kysely<Database>, ids: readonly string[]): Promise<OrderRow[]> {
+export async function findOrdersByIds(db: SqlSession, ids: readonly string[]): Promise<OrderRow[]> {
   if (ids.length === 0) return [];
-  return db.selectFrom('orders').selectAll().where('id', 'in', ids).execute();
+  return all(db, qb.selectFrom('orders').selectAll().where('id', 'in', ids));
 }
 
-function filtered(db: Kysely<Database>, filter: OrderFilterValues | null | undefined) {
-  let query = db.selectFrom('orders');
+function filtered(filter: OrderFilterValues | null | undefined) {
+  let query = qb.selectFrom('orders');
   if (!filter) return query;
   if (filter.status) query = query.where('status', '=', filter.status);
   if (filter.userId) query = query.where('user_id', '=', filter.userId);
@@ -30,18 +32,19 @@ function filtered(db: Kysely<Database>, filter: OrderFilterValues | null | undef
 
 /** One page in id order: first+1 rows so the caller can tell whether more follow. */
 export async function findOrdersPage(
-  db: Kysely<Database>,
+  db: SqlSession,
   args: { first: number; afterId: string | null; filter?: OrderFilterValues | null },
 ): Promise<OrderRow[]> {
-  let query = filtered(db, args.filter).selectAll();
+  let query = filtered(args.filter).selectAll();
   if (args.afterId !== null) query = query.where('id', '>', args.afterId);
-  return query.orderBy('id').limit(args.first + 1).execute();
+  return all(db, query.orderBy('id').limit(args.first + 1));
 }
 
-export async function countOrders(db: Kysely<Database>, filter?: OrderFilterValues | null): Promise<ListStats> {
-  const row = await filtered(db, filter)
-    .select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.min<string | null>('id').as('minId')])
-    .executeTakeFirst();
+export async function countOrders(db: SqlSession, filter?: OrderFilterValues | null): Promise<ListStats> {
+  const row = await first(
+    db,
+    filtered(filter).select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.min<string | null>('id').as('minId')]),
+  );
   return toListStats(row);
 }
 
@@ -62,11 +65,11 @@ export type GroupedOrderRow = OrderRow & { grp: number };
  * different pages of the same user still get their own rows.
  */
 export async function findOrderPagesForUsers(
-  db: Kysely<Database>,
+  db: SqlSession,
   groups: readonly { first: number; afterId: string | null; status: OrderStatus | null; userIds: string[] }[],
 ): Promise<GroupedOrderRow[]> {
   const selects = groups.map((group, grp) => {
-    let inner = db
+    let inner = qb
       .selectFrom('orders')
       .selectAll()
       .select((eb) => [
@@ -76,7 +79,7 @@ export async function findOrderPagesForUsers(
       .where('user_id', 'in', group.userIds);
     if (group.status) inner = inner.where('status', '=', group.status);
     if (group.afterId !== null) inner = inner.where('id', '>', group.afterId);
-    return db
+    return qb
       .selectFrom(inner.as('t'))
       .select(['t.id', 't.user_id', 't.status', 't.total', 't.created_at', 't.grp'])
       .where('t.rn', '<=', group.first + 1);
@@ -85,7 +88,7 @@ export async function findOrderPagesForUsers(
   if (!head) return [];
   let query = head;
   for (const next of rest) query = query.unionAll(next);
-  return (await query.execute()) as GroupedOrderRow[];
+  return (await all(db, query)) as GroupedOrderRow[];
 }
 
 /** A user's orders, as one statement reads them for orderCount, totalSpent and a connection's totalCount. */
@@ -99,11 +102,11 @@ export interface UserOrderStats extends ListStats {
  * optionally of one status (then `spent` counts only orders of that status).
  */
 export async function statsForUsers(
-  db: Kysely<Database>,
+  db: SqlSession,
   groups: readonly { status: OrderStatus | null; userIds: string[] }[],
 ): Promise<{ grp: number; user_id: string; stats: UserOrderStats }[]> {
   const selects = groups.map((group, grp) => {
-    let query = db
+    let query = qb
       .selectFrom('orders')
       .select((eb) => [
         'user_id',
@@ -120,18 +123,12 @@ export async function statsForUsers(
   if (!head) return [];
   let query = head;
   for (const next of rest) query = query.unionAll(next);
-  const rows = await query.execute();
+  const rows = await all(db, query);
   return rows.map((row) => ({ grp: Number(row.grp), user_id: row.user_id, stats: { ...toListStats(row), spent: row.spent ?? '0.00' } }));
 }
 
 /** Items of many orders, each order's items by product id. */
-export async function findItemsByOrderIds(db: Kysely<Database>, orderIds: readonly string[]): Promise<OrderItemRow[]> {
+export async function findItemsByOrderIds(db: SqlSession, orderIds: readonly string[]): Promise<OrderItemRow[]> {
   if (orderIds.length === 0) return [];
-  return db
-    .selectFrom('order_items')
-    .selectAll()
-    .where('order_id', 'in', orderIds)
-    .orderBy('order_id')
-    .orderBy('product_id')
-    .execute();
+  return all(db, qb.selectFrom('order_items').selectAll().where('order_id', 'in', orderIds).orderBy('order_id').orderBy('product_id'));
 }

@@ -31,8 +31,8 @@ export const orderResolvers: Resolvers = {
     },
   },
   Mutation: {
-    async placeOrder(_parent, { input }, { db, loaders, services }) {
-      const written = await placeOrder(services.db, input, services.pubsub);
+    async placeOrder(_parent, { input }, { db, loaders, pubsub }) {
+      const written = await placeOrder(db, input, pubsub);
       primeOrderWrite(loaders, written);
       return written.order;
     },
@@ -44,9 +44,9 @@ export const orderResolvers: Resolvers = {
   },
   Subscription: {
     orderPlaced: {
-      subscribe(_parent, args, { services }) {
+      subscribe(_parent, args, { pubsub }) {
         const userId = args.userId != null ? parseId(args.userId, 'userId') : null;
-        return services.pubsub.subscribeOrderPlaced(userId);
+        return pubsub.subscribeOrderPlaced(userId);
       },
       async resolve(event: OrderPlacedEvent, _args: unknown, { loaders }: Context) {
         // One context serves the whole subscription: start each event from fresh rows.

@@ -56,9 +56,9 @@ export async function placeOrder(
   events?: Pick<OrderEvents, 'publishOrderPlaced'>,
 ): Promise<OrderWrite> {
   const { userId, lines } = validatePlaceOrder(input);
-  // The direct transaction: raw statements on one pool connection in two
-  // round trips (BEGIN with the locking read; the writes with COMMIT), the
-  // hottest write skipping Kysely's layers (bench/RESULTS.md).
+  // Two round trips: BEGIN with the locking read, the writes with COMMIT
+  // (see DirectTransaction); the statements are written out, not built, on
+  // this hottest write (bench/RESULTS.md).
   const written = await transactionWithRetry(db, (trx) => placeOrderIn(trx, userId, lines), {
     failure: 'the order could not be placed',
   });

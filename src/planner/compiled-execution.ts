@@ -3,11 +3,12 @@
 // that text is written out without being parsed or re-walked. Anything else
 // (errors to report, introspection, mutations, a row that does not exist)
 // answers null here and runs through Yoga's ordinary executor, so both paths
-// give the same responses (test/compiled-equivalence.test.ts proves it).
+// give the same responses (test/compiled-queries.test.ts proves it).
 import { parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { CompiledQuery } from 'kysely';
 import { compileJsonQuery } from '../db/json-query.ts';
-import { PREPARED, type SqlSession } from '../db/pool.ts';
+import type { SqlSession } from '../db/direct.ts';
+import { PREPARED } from '../db/statement.ts';
 import { isAppError, notFoundMessage, type AppError } from '../errors.ts';
 import type { OperationPlan, RootPlan } from './plan.ts';
 import { parseId } from '../scalars.ts';

@@ -1,7 +1,8 @@
-// All SQL about products. Functions take the Kysely handle (or a transaction)
-// first and return rows; they know nothing of GraphQL.
-import type { Kysely } from 'kysely';
-import type { Database, ProductRow } from '../db/database.ts';
+// All SQL reading products. Functions take the session (the pool or a
+// transaction) first and return rows; they know nothing of GraphQL.
+import type { ProductRow } from '../db/database.ts';
+import type { SqlSession } from '../db/direct.ts';
+import { all, first, qb } from '../db/query-builder.ts';
 import { likeContains, toListStats, type ListStats } from '../db/sql-helpers.ts';
 
 export interface ProductFilterValues {
@@ -12,13 +13,13 @@ export interface ProductFilterValues {
   maxPrice?: string | null;
 }
 
-export async function findProductsByIds(db: Kysely<Database>, ids: readonly string[]): Promise<ProductRow[]> {
+export async function findProductsByIds(db: SqlSession, ids: readonly string[]): Promise<ProductRow[]> {
   if (ids.length === 0) return [];
-  return db.selectFrom('products').selectAll().where('id', 'in', ids).execute();
+  return all(db, qb.selectFrom('products').selectAll().where('id', 'in', ids));
 }
 
-function filtered(db: Kysely<Database>, filter: ProductFilterValues | null | undefined) {
-  let query = db.selectFrom('products');
+function filtered(filter: ProductFilterValues | null | undefined) {
+  let query = qb.selectFrom('products');
   if (!filter) return query;
   if (filter.search) {
     const search = filter.search;
@@ -33,17 +34,18 @@ function filtered(db: Kysely<Database>, filter: ProductFilterValues | null | und
 
 /** One page in id order: first+1 rows so the caller can tell whether more follow. */
 export async function findProductsPage(
-  db: Kysely<Database>,
+  db: SqlSession,
   args: { first: number; afterId: string | null; filter?: ProductFilterValues | null },
 ): Promise<ProductRow[]> {
-  let query = filtered(db, args.filter).selectAll();
+  let query = filtered(args.filter).selectAll();
   if (args.afterId !== null) query = query.where('id', '>', args.afterId);
-  return query.orderBy('id').limit(args.first + 1).execute();
+  return all(db, query.orderBy('id').limit(args.first + 1));
 }
 
-export async function countProducts(db: Kysely<Database>, filter?: ProductFilterValues | null): Promise<ListStats> {
-  const row = await filtered(db, filter)
-    .select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.min<string | null>('id').as('minId')])
-    .executeTakeFirst();
+export async function countProducts(db: SqlSession, filter?: ProductFilterValues | null): Promise<ListStats> {
+  const row = await first(
+    db,
+    filtered(filter).select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.min<string | null>('id').as('minId')]),
+  );
   return toListStats(row);
 }

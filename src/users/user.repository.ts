@@ -1,8 +1,9 @@
-// All SQL about users. Functions take the Kysely handle (or a transaction)
-// first and return rows; they know nothing of GraphQL.
-import type { Kysely } from 'kysely';
-import type { Database, UserRow } from '../db/database.ts';
-import { driverErrorCode } from '../db/pool.ts';
+// All SQL about users. Functions take the session (the pool or a
+// transaction) first and return rows; they know nothing of GraphQL.
+import type { UserRow } from '../db/database.ts';
+import type { SqlSession } from '../db/direct.ts';
+import { driverErrorCode } from '../db/driver-errors.ts';
+import { all, first, qb, run } from '../db/query-builder.ts';
 import { ConflictError } from '../errors.ts';
 import { likeContains, toListStats, type ListStats } from '../db/sql-helpers.ts';
 
@@ -10,13 +11,13 @@ export interface UserFilterValues {
   search?: string | null;
 }
 
-export async function findUsersByIds(db: Kysely<Database>, ids: readonly string[]): Promise<UserRow[]> {
+export async function findUsersByIds(db: SqlSession, ids: readonly string[]): Promise<UserRow[]> {
   if (ids.length === 0) return [];
-  return db.selectFrom('users').selectAll().where('id', 'in', ids).execute();
+  return all(db, qb.selectFrom('users').selectAll().where('id', 'in', ids));
 }
 
-function filtered(db: Kysely<Database>, filter: UserFilterValues | null | undefined) {
-  let query = db.selectFrom('users');
+function filtered(filter: UserFilterValues | null | undefined) {
+  let query = qb.selectFrom('users');
   if (filter?.search) {
     const search = filter.search;
     query = query.where((eb) => eb.or([likeContains('name', search), likeContains('email', search)]));
@@ -26,25 +27,26 @@ function filtered(db: Kysely<Database>, filter: UserFilterValues | null | undefi
 
 /** One page in id order: first+1 rows so the caller can tell whether more follow. */
 export async function findUsersPage(
-  db: Kysely<Database>,
+  db: SqlSession,
   args: { first: number; afterId: string | null; filter?: UserFilterValues | null },
 ): Promise<UserRow[]> {
-  let query = filtered(db, args.filter).selectAll();
+  let query = filtered(args.filter).selectAll();
   if (args.afterId !== null) query = query.where('id', '>', args.afterId);
-  return query.orderBy('id').limit(args.first + 1).execute();
+  return all(db, query.orderBy('id').limit(args.first + 1));
 }
 
-export async function countUsers(db: Kysely<Database>, filter?: UserFilterValues | null): Promise<ListStats> {
-  const row = await filtered(db, filter)
-    .select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.min<string | null>('id').as('minId')])
-    .executeTakeFirst();
+export async function countUsers(db: SqlSession, filter?: UserFilterValues | null): Promise<ListStats> {
+  const row = await first(
+    db,
+    filtered(filter).select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.min<string | null>('id').as('minId')]),
+  );
   return toListStats(row);
 }
 
 /** Inserts a user and returns its id; an email already in use (compared case-insensitively) is CONFLICT. */
-export async function insertUser(db: Kysely<Database>, values: { name: string; email: string }): Promise<string> {
+export async function insertUser(db: SqlSession, values: { name: string; email: string }): Promise<string> {
   try {
-    const result = await db.insertInto('users').values(values).executeTakeFirstOrThrow();
+    const result = await run(db, qb.insertInto('users').values(values));
     return String(result.insertId);
   } catch (error) {
     // The unique index decides, so two concurrent creations cannot both win.
