@@ -5,6 +5,7 @@
 // query run with its own .execute() fails loudly instead of bypassing that path.
 import {
   Kysely,
+  sql,
   MysqlAdapter,
   MysqlIntrospector,
   MysqlQueryCompiler,
@@ -12,7 +13,10 @@ import {
   type DatabaseConnection,
   type Driver,
   type QueryResult,
+  type RawBuilder,
+  type SqlBool,
 } from 'kysely';
+import { renderConditions, type Condition } from './conditions.ts';
 import type { Database } from './database.ts';
 import type { SqlSession } from './direct.ts';
 
@@ -50,4 +54,14 @@ export async function first<R>(session: SqlSession, query: Compilable<R>): Promi
 /** A write: its insert id and affected rows. */
 export function run(session: SqlSession, query: Compilable<unknown>): Promise<QueryResult<unknown>> {
   return session.executeQuery(query.compile());
+}
+
+/** Conditions (conditions.ts) as a Kysely boolean over `table`, e.g. `.where(where(conditions, 'users'))`. */
+export function where(conditions: readonly Condition[], table: string): RawBuilder<SqlBool> {
+  const params: unknown[] = [];
+  const text = renderConditions(conditions, table, params);
+  // The rendered text holds no `?` but its placeholders (names and operators
+  // only), so it splits into the template strings around the parameters.
+  const strings = text.split('?');
+  return sql<SqlBool>(Object.assign([...strings], { raw: strings }) as unknown as TemplateStringsArray, ...params);
 }

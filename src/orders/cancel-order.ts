@@ -6,7 +6,7 @@ import type { Db, SqlSession } from '../db/pool.ts';
 import { transactionWithRetry } from '../db/transaction.ts';
 import { ConflictError, NotFoundError, notFoundMessage } from '../errors.ts';
 import { adjustStock, lockProductsForUpdate, MAX_STOCK_COLUMN } from '../products/product.writes.ts';
-import { parseId } from '../scalars.ts';
+import { parseId } from '../values.ts';
 import type { OrderWrite } from './order.model.ts';
 import { findItemsByOrderIds } from './order.repository.ts';
 import { lockOrderForUpdate, updateOrderStatus } from './order.writes.ts';

@@ -13,7 +13,7 @@ import { BadUserInputError, InsufficientStockError, NotFoundError } from '../err
 import { fromCents, toCents } from '../money.ts';
 import { adjustStockQuery, lockProductsForUpdateWithClock } from '../products/product.writes.ts';
 import type { OrderEvents } from '../pubsub.ts';
-import { parseId } from '../scalars.ts';
+import { parseId } from '../values.ts';
 import { checkInt } from '../validation.ts';
 import type { OrderWrite } from './order.model.ts';
 import { insertOrderItemsQuery, insertOrderQuery, orderUserError } from './order.writes.ts';

@@ -20,8 +20,11 @@ import { collectFields, collectSubfields } from 'graphql/execution/collectFields
 import { getArgumentValues, getVariableValues } from 'graphql/execution/values.js';
 import { checkFirst, decodeCursor } from '../connections.ts';
 import type { OrderStatus } from '../db/database.ts';
-import { orderFilterValues } from '../orders/order.filter.ts';
-import { parseId } from '../scalars.ts';
+import type { FieldDef } from '../fields.ts';
+import { ITEM_FIELDS, ORDER_FIELDS, orderConditions, userOrderConditions } from '../orders/order.fields.ts';
+import { PRODUCT_FIELDS, productConditions } from '../products/product.fields.ts';
+import { USER_FIELDS, userConditions } from '../users/user.fields.ts';
+import { parseId } from '../values.ts';
 import type { ConnectionPart, ConnectionPlan, Entity, ObjectPlan, OperationPlan, PlanField, PlanValue, RootPlan } from './plan.ts';
 
 type Vars = Record<string, unknown>;
@@ -122,7 +125,7 @@ function planRoot(ctx: Ctx, queryType: GraphQLObjectType, key: string, nodes: re
     case 'products':
       return { key, kind: 'connection', connection: planConnection(ctx, 'product', values, nodes, false) };
     case 'productCount':
-      return { key, kind: 'productCount', filter: values.filter ?? null };
+      return { key, kind: 'productCount', where: productConditions(values.filter) };
     default:
       return bail();
   }
@@ -140,15 +143,20 @@ function planConnection(
   const kind = TYPE_OF[entity];
   const first = checkFirst(values.first);
   const afterId = decodeCursor(kind, values.after);
-  // The same filter values the resolvers pass to their repositories.
-  const filter: ConnectionPlan['filter'] =
-    entity === 'order' ? { entity, values: orderFilterValues(values.filter) } : { entity, values: values.filter ?? null };
+  // The same conditions the resolvers pass to their repositories.
+  const where = ofParentUser
+    ? userOrderConditions((values.status as OrderStatus | undefined) ?? null)
+    : entity === 'order'
+      ? orderConditions(values.filter)
+      : entity === 'user'
+        ? userConditions(values.filter)
+        : productConditions(values.filter);
   const connectionType = objectType(ctx, `${kind}Connection`);
   const parts: ConnectionPlan['parts'] = [];
   for (const [key, subNodes] of collectSubfields(ctx.schema, ctx.fragments, ctx.vars, connectionType, nodes)) {
     parts.push({ key, part: planConnectionPart(ctx, kind, subNodes) });
   }
-  return { entity, filter, ofParentUser, status: (values.status as OrderStatus | undefined) ?? null, first, afterId, parts };
+  return { entity, where, ofParentUser, first, afterId, parts };
 }
 
 function planConnectionPart(ctx: Ctx, kind: 'User' | 'Order' | 'Product', nodes: readonly FieldNode[]): ConnectionPart {
@@ -185,34 +193,17 @@ function planConnectionPart(ctx: Ctx, kind: 'User' | 'Order' | 'Product', nodes:
   }
 }
 
-const COLUMNS: Record<string, Record<string, PlanValue>> = {
-  User: {
-    id: { kind: 'column', column: 'id', format: 'id' },
-    name: { kind: 'column', column: 'name', format: 'string' },
-    email: { kind: 'column', column: 'email', format: 'string' },
-    createdAt: { kind: 'column', column: 'created_at', format: 'datetime' },
-    orderCount: { kind: 'orderCount' },
-    totalSpent: { kind: 'totalSpent' },
-  },
-  Order: {
-    id: { kind: 'column', column: 'id', format: 'id' },
-    status: { kind: 'column', column: 'status', format: 'string' },
-    total: { kind: 'column', column: 'total', format: 'money' },
-    createdAt: { kind: 'column', column: 'created_at', format: 'datetime' },
-  },
-  OrderItem: {
-    quantity: { kind: 'column', column: 'quantity', format: 'int' },
-    unitPrice: { kind: 'column', column: 'unit_price', format: 'money' },
-    subtotal: { kind: 'subtotal' },
-  },
-  Product: {
-    id: { kind: 'column', column: 'id', format: 'id' },
-    sku: { kind: 'column', column: 'sku', format: 'string' },
-    name: { kind: 'column', column: 'name', format: 'string' },
-    price: { kind: 'column', column: 'price', format: 'money' },
-    stock: { kind: 'column', column: 'stock', format: 'int' },
-    createdAt: { kind: 'column', column: 'created_at', format: 'datetime' },
-  },
+/** The stored fields of each type, from the domains' definitions. */
+const FIELDS: Record<string, Record<string, FieldDef>> = {
+  User: USER_FIELDS,
+  Order: ORDER_FIELDS,
+  OrderItem: ITEM_FIELDS,
+  Product: PRODUCT_FIELDS,
+};
+
+/** Fields computed from other rows. */
+const AGGREGATES: Record<string, Record<string, PlanValue>> = {
+  User: { orderCount: { kind: 'orderCount' }, totalSpent: { kind: 'totalSpent' } },
 };
 
 const ENTITY_OF = { User: 'user', Order: 'order', OrderItem: 'item', Product: 'product' } as const;
@@ -222,8 +213,10 @@ function planObject(ctx: Ctx, typeName: keyof typeof ENTITY_OF, nodes: readonly 
   const fields: PlanField[] = [];
   for (const [key, sub] of collectSubfields(ctx.schema, ctx.fragments, ctx.vars, type, nodes)) {
     const name = sub[0]!.name.value;
-    const simple = COLUMNS[typeName]![name];
-    if (simple) fields.push({ key, value: simple });
+    const field = FIELDS[typeName]![name];
+    const aggregate = AGGREGATES[typeName]?.[name];
+    if (field) fields.push({ key, value: { kind: 'field', field } });
+    else if (aggregate) fields.push({ key, value: aggregate });
     else if (name === '__typename') fields.push({ key, value: { kind: 'literal', json: `"${typeName}"` } });
     else if (typeName === 'User' && name === 'orders') {
       const { values } = args(ctx, type, sub[0]!);
@@ -394,7 +387,7 @@ function usesVariablesOutside(document: DocumentNode, field: FieldNode): boolean
 /** True when every field can be read off an OrderWrite: no user, no aggregates, no lists to page. */
 function servableFromWrite(object: ObjectPlan): boolean {
   return object.fields.every(({ value }) => {
-    if (value.kind === 'column' || value.kind === 'literal' || value.kind === 'subtotal') return true;
+    if (value.kind === 'field' || value.kind === 'literal') return true;
     if (value.kind === 'items') return servableFromWrite(value.object);
     if (value.kind === 'parent' && value.via === 'product_id') return servableFromWrite(value.object);
     return false;

@@ -11,7 +11,7 @@ import type { SqlSession } from '../db/direct.ts';
 import { PREPARED } from '../db/statement.ts';
 import { isAppError, notFoundMessage, type AppError } from '../errors.ts';
 import type { OperationPlan, RootPlan } from './plan.ts';
-import { parseId } from '../scalars.ts';
+import { parseId } from '../values.ts';
 import { getOperationAST, Kind } from 'graphql';
 import type { CompiledJsonQuery } from '../db/json-query.ts';
 import { cacheKey as responseCacheKey, type ResponseCache, type Versions } from '../cache/response-cache.ts';

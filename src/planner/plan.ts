@@ -1,23 +1,19 @@
 // A query plan: what a GraphQL operation asks of the database, with the
 // GraphQL taken out. The planner (build-plan.ts) turns a validated operation
-// into a plan; the JSON-query repository (db/json-query.ts) turns a plan into
-// one SQL statement that returns the response's JSON text.
-import type { OrderFilterValues } from '../orders/order.repository.ts';
-import type { ProductFilterValues } from '../products/product.repository.ts';
-import type { UserFilterValues } from '../users/user.repository.ts';
-import type { OrderStatus } from '../db/database.ts';
+// into a plan; the SQL compiler (db/json-query.ts) turns a plan into one SQL
+// statement that returns the response's JSON text. Fields and row conditions
+// are the domains' own definitions (src/<domain>/<domain>.fields.ts).
+import type { Condition } from '../db/conditions.ts';
+import type { FieldDef } from '../fields.ts';
 
 export type Entity = 'user' | 'order' | 'product' | 'item';
 
-/** How a column is written as JSON. */
-export type ValueFormat = 'id' | 'string' | 'int' | 'money' | 'datetime';
-
 export type PlanValue =
-  | { kind: 'column'; column: string; format: ValueFormat }
+  /** A field stored on, or computed from, the row (its domain's definition). */
+  | { kind: 'field'; field: FieldDef }
   | { kind: 'literal'; json: string }
   | { kind: 'orderCount' }
   | { kind: 'totalSpent' }
-  | { kind: 'subtotal' }
   /** A to-one relation through a foreign key column of this row. */
   | { kind: 'parent'; via: 'user_id' | 'product_id'; object: ObjectPlan }
   /** The items of an order, by product id. */
@@ -35,11 +31,6 @@ export interface ObjectPlan {
   readonly fields: PlanField[];
 }
 
-export type ConnectionFilter =
-  | { entity: 'user'; values: UserFilterValues | null }
-  | { entity: 'product'; values: ProductFilterValues | null }
-  | { entity: 'order'; values: OrderFilterValues | null };
-
 export type ConnectionPart =
   | { kind: 'nodes'; object: ObjectPlan }
   | { kind: 'edges'; fields: { key: string; part: 'cursor' | 'node' | 'typename'; object?: ObjectPlan; json?: string }[] }
@@ -49,10 +40,10 @@ export type ConnectionPart =
 
 export interface ConnectionPlan {
   readonly entity: 'user' | 'order' | 'product';
-  readonly filter: ConnectionFilter;
+  /** The rows of the list (before paging), from the domain's conditions. */
+  readonly where: readonly Condition[];
   /** For User.orders: the orders of the enclosing user row. */
   readonly ofParentUser: boolean;
-  readonly status: OrderStatus | null;
   readonly first: number;
   readonly afterId: string | null;
   readonly parts: { key: string; part: ConnectionPart }[];
@@ -69,7 +60,7 @@ export type RootPlan =
       location: { line: number; column: number } | null;
     }
   | { key: string; kind: 'connection'; connection: ConnectionPlan }
-  | { key: string; kind: 'productCount'; filter: ProductFilterValues | null }
+  | { key: string; kind: 'productCount'; where: readonly Condition[] }
   | { key: string; kind: 'literal'; json: string };
 
 export interface OperationPlan {

@@ -5,7 +5,7 @@
 import type { ProductRow } from '../db/database.ts';
 import type { SqlSession } from '../db/direct.ts';
 import { BadUserInputError } from '../errors.ts';
-import { parseDecimalInput } from '../scalars.ts';
+import { parseDecimalInput } from '../values.ts';
 import { checkInt, checkText } from '../validation.ts';
 import { findProductsByIds } from './product.repository.ts';
 import { insertProduct, MAX_STOCK, type NewProduct } from './product.writes.ts';

@@ -8,7 +8,7 @@ import type { Db, SqlSession } from '../db/pool.ts';
 import { transactionWithRetry } from '../db/transaction.ts';
 import { BadUserInputError, isAppError, NotFoundError, notFoundMessage } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { parseId } from '../scalars.ts';
+import { parseId } from '../values.ts';
 import { checkInt } from '../validation.ts';
 import type { RestockOutcome } from './product.model.ts';
 import { adjustStock, lockProductsForUpdate, MAX_STOCK } from './product.writes.ts';

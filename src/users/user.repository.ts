@@ -1,44 +1,36 @@
 // All SQL about users. Functions take the session (the pool or a
-// transaction) first and return rows; they know nothing of GraphQL.
+// transaction) first and return rows; they know nothing of GraphQL. Which
+// rows a list holds comes as conditions (user.fields.ts).
+import type { Condition } from '../db/conditions.ts';
 import type { UserRow } from '../db/database.ts';
 import type { SqlSession } from '../db/direct.ts';
 import { driverErrorCode } from '../db/driver-errors.ts';
-import { all, first, qb, run } from '../db/query-builder.ts';
+import { all, first, qb, run, where } from '../db/query-builder.ts';
+import { toListStats, type ListStats } from '../db/sql-helpers.ts';
 import { ConflictError } from '../errors.ts';
-import { likeContains, toListStats, type ListStats } from '../db/sql-helpers.ts';
-
-export interface UserFilterValues {
-  search?: string | null;
-}
+import { USER_TABLE } from './user.fields.ts';
 
 export async function findUsersByIds(db: SqlSession, ids: readonly string[]): Promise<UserRow[]> {
   if (ids.length === 0) return [];
   return all(db, qb.selectFrom('users').selectAll().where('id', 'in', ids));
 }
 
-function filtered(filter: UserFilterValues | null | undefined) {
-  let query = qb.selectFrom('users');
-  if (filter?.search) {
-    const search = filter.search;
-    query = query.where((eb) => eb.or([likeContains('name', search), likeContains('email', search)]));
-  }
-  return query;
+function filtered(conditions: readonly Condition[]) {
+  const query = qb.selectFrom('users');
+  return conditions.length ? query.where(where(conditions, USER_TABLE)) : query;
 }
 
 /** One page in id order: first+1 rows so the caller can tell whether more follow. */
-export async function findUsersPage(
-  db: SqlSession,
-  args: { first: number; afterId: string | null; filter?: UserFilterValues | null },
-): Promise<UserRow[]> {
-  let query = filtered(args.filter).selectAll();
+export async function findUsersPage(db: SqlSession, args: { first: number; afterId: string | null; where: readonly Condition[] }): Promise<UserRow[]> {
+  let query = filtered(args.where).selectAll();
   if (args.afterId !== null) query = query.where('id', '>', args.afterId);
   return all(db, query.orderBy('id').limit(args.first + 1));
 }
 
-export async function countUsers(db: SqlSession, filter?: UserFilterValues | null): Promise<ListStats> {
+export async function countUsers(db: SqlSession, conditions: readonly Condition[]): Promise<ListStats> {
   const row = await first(
     db,
-    filtered(filter).select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.min<string | null>('id').as('minId')]),
+    filtered(conditions).select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.min<string | null>('id').as('minId')]),
   );
   return toListStats(row);
 }
