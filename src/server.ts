@@ -19,7 +19,7 @@ import { fastPathMediaType, parseParams, writeAnswer } from './http/graphql-fast
 import { createLoaders } from './loaders.ts';
 import { cancelOrder } from './orders/cancel-order.ts';
 import { placeOrder } from './orders/place-order.ts';
-import { createCompiledExecutor } from './planner/compiled-execution.ts';
+import { createCompiledExecutor } from './compiled/compiled-execution.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { useInputErrorCodes } from './plugins/input-errors.ts';
 import { useJitExecution } from './plugins/jit.ts';

@@ -4,7 +4,14 @@
 // request goes on to Yoga's full handler with the same body. GET, SSE,
 // multipart, GraphiQL and anything unusual never come here (see server.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { GraphQLParams } from '../planner/compiled-execution.ts';
+
+/** A GraphQL-over-HTTP request body, as parsed and before any check. */
+export interface GraphQLParams {
+  query?: unknown;
+  variables?: unknown;
+  operationName?: unknown;
+  extensions?: unknown;
+}
 
 const JSON_TYPE = 'application/json';
 const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json';

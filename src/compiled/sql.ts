@@ -1,4 +1,4 @@
-// The JSON-query repository: compiles an OperationPlan into ONE SELECT whose
+// The compiled path's SQL compiler: compiles an OperationPlan into ONE SELECT whose
 // columns are the JSON text of each root field, built by the database with
 // CONCAT/GROUP_CONCAT and JSON_QUOTE. Nested JSON_OBJECT/JSON_ARRAYAGG cost
 // MariaDB ~40% more CPU on the Dashboard statement and write ", " and ": ",
@@ -12,9 +12,9 @@
 import type { FieldDef } from '../fields.ts';
 import { FORMATS } from '../formats.ts';
 import { COUNTS_AS_SPENT } from '../orders/order.fields.ts';
-import type { ConnectionPlan, ObjectPlan, OperationPlan, PlanValue, RootPlan } from '../planner/plan.ts';
+import type { ConnectionPlan, ObjectPlan, OperationPlan, PlanValue, RootPlan } from './plan.ts';
 import { MAX_ID } from '../values.ts';
-import { renderConditions } from './conditions.ts';
+import { renderConditions } from '../db/conditions.ts';
 
 export interface CompiledJsonQuery {
   readonly sql: string;

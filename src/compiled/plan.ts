@@ -1,6 +1,6 @@
 // A query plan: what a GraphQL operation asks of the database, with the
 // GraphQL taken out. The planner (build-plan.ts) turns a validated operation
-// into a plan; the SQL compiler (db/json-query.ts) turns a plan into one SQL
+// into a plan; the SQL compiler (sql.ts) turns a plan into one SQL
 // statement that returns the response's JSON text. Fields and row conditions
 // are the domains' own definitions (src/<domain>/<domain>.fields.ts).
 import type { Condition } from '../db/conditions.ts';

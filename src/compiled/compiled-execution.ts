@@ -6,25 +6,25 @@
 // give the same responses (test/compiled-queries.test.ts proves it).
 import { parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { CompiledQuery } from 'kysely';
-import { compileJsonQuery } from '../db/json-query.ts';
+import { compileJsonQuery } from './sql.ts';
 import type { SqlSession } from '../db/direct.ts';
 import { PREPARED } from '../db/statement.ts';
 import { isAppError, notFoundMessage, type AppError } from '../errors.ts';
 import type { OperationPlan, RootPlan } from './plan.ts';
 import { parseId } from '../values.ts';
 import { getOperationAST, Kind } from 'graphql';
-import type { CompiledJsonQuery } from '../db/json-query.ts';
+import type { CompiledJsonQuery } from './sql.ts';
 import { cacheKey as responseCacheKey, type ResponseCache, type Versions } from '../cache/response-cache.ts';
 import type { OrderWrite } from '../orders/order.model.ts';
 import { buildMutationPlan, buildPlan, entitiesOf, mutationTemplate, type MutationPlan } from './build-plan.ts';
-import { orderWriteJson } from './write-response.ts';
+import { orderWriteJson } from './write-json.ts';
 import { Deadlines } from '../deadlines.ts';
 
-export interface GraphQLParams {
-  query?: unknown;
-  variables?: unknown;
-  operationName?: unknown;
-  extensions?: unknown;
+/** What the compiled path needs of a request: its document, variables and operation name, as the client sent them. */
+export interface OperationRequest {
+  readonly query?: unknown;
+  readonly variables?: unknown;
+  readonly operationName?: unknown;
 }
 
 export interface CompiledExecutorOptions {
@@ -69,7 +69,7 @@ export interface CompiledExecutor {
    * 'timeout' when a query ran past `timeoutMs` (mutations are never cut
    * short: their transaction's outcome is what the client must hear).
    */
-  tryExecute(params: GraphQLParams, limits?: { timeoutMs?: number }): Promise<CompiledAnswer | 'timeout' | null>;
+  tryExecute(params: OperationRequest, limits?: { timeoutMs?: number }): Promise<CompiledAnswer | 'timeout' | null>;
 }
 
 const CACHE_SIZE = 1000;
