@@ -21,7 +21,7 @@ import mysql from 'mysql2';
 import { parseDatabaseUrl } from '../src/config.ts';
 import type { Database } from '../src/db/database.ts';
 import { compileJsonQuery } from '../src/compiled/sql.ts';
-import { buildPlan } from '../src/compiled/build-plan.ts';
+import { buildPlan } from '../src/compiled/plan-query.ts';
 import { resolvers, typeDefs } from '../src/schema.ts';
 import { benchDatabaseUrl } from './common.ts';
 import { DASHBOARD } from './operations.ts';

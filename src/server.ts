@@ -19,11 +19,11 @@ import { fastPathMediaType, parseParams, writeAnswer } from './http/graphql-fast
 import { createLoaders } from './loaders.ts';
 import { cancelOrder } from './orders/cancel-order.ts';
 import { placeOrder } from './orders/place-order.ts';
-import { createCompiledExecutor } from './compiled/compiled-execution.ts';
+import { createCompiledExecutor } from './compiled/compiled-path.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { useInputErrorCodes } from './plugins/input-errors.ts';
 import { useJitExecution } from './plugins/jit.ts';
-import { useQueryLimits, withinLimits } from './plugins/limits.ts';
+import { admittedCost, useQueryLimits } from './plugins/limits.ts';
 import { logRequest, logStatements, onRequestDone, useRequestFacts } from './plugins/logging.ts';
 import { createMetrics } from './plugins/metrics.ts';
 import { useRequestTimeout } from './plugins/timeout.ts';
@@ -89,7 +89,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         preparedStatements: config.preparedStatements,
         maxTokens: config.limits.maxTokens,
         // Over any limit: decline, so the ordinary path answers QUERY_TOO_COMPLEX.
-        admits: (document, variables, operationName) => withinLimits(schema, document, variables, operationName, config.limits),
+        measure: (document, variables, operationName) => admittedCost(schema, document, variables, operationName, config.limits),
         // As maskError does on the ordinary path: the driver's cause goes to the log.
         onServiceError: (error) => log.warn({ code: error.code, err: error.cause, requestId: db.stats.currentScope()?.requestId }, error.message),
         mutations: config.compiledMutations

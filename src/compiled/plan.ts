@@ -67,6 +67,47 @@ export interface OperationPlan {
   /** The operation's name, if it has one. */
   readonly operationName: string | null;
   readonly roots: RootPlan[];
-  /** Upper bound on objects the response can hold, to keep results small. */
-  readonly estimatedObjects: number;
 }
+
+/** A mutation the node:http front can run itself and answer from the written rows. */
+export interface MutationPlan {
+  readonly operationName: string | null;
+  /** Response key of the one root field. */
+  readonly key: string;
+  readonly field: 'placeOrder' | 'cancelOrder';
+  /** Coerced arguments, exactly as the resolver would receive them. */
+  readonly args: Record<string, any>;
+  /** The selection on the returned Order. */
+  readonly object: ObjectPlan;
+  readonly location: { line: number; column: number } | null;
+}
+
+
+/** The entities a plan reads, for the response cache's tags and TTLs. */
+export function entitiesOf(plan: OperationPlan): { entities: Entity[]; onlyCounts: boolean } {
+  const seen = new Set<Entity>();
+  const visitObject = (object: ObjectPlan) => {
+    seen.add(object.entity);
+    for (const { value } of object.fields) {
+      if (value.kind === 'orderCount' || value.kind === 'totalSpent') seen.add('order');
+      else if (value.kind === 'parent' || value.kind === 'items') visitObject(value.object);
+      else if (value.kind === 'connection') visitConnection(value.connection);
+    }
+  };
+  const visitConnection = (connection: ConnectionPlan) => {
+    seen.add(connection.entity);
+    for (const { part } of connection.parts) {
+      if (part.kind === 'nodes') visitObject(part.object);
+      if (part.kind === 'edges') for (const f of part.fields) if (f.object) visitObject(f.object);
+    }
+  };
+  let onlyCounts = true;
+  for (const root of plan.roots) {
+    if (root.kind === 'productCount') seen.add('product');
+    else if (root.kind === 'single') visitObject(root.object);
+    else if (root.kind === 'connection') visitConnection(root.connection);
+    if (root.kind !== 'productCount' && root.kind !== 'literal') onlyCounts = false;
+  }
+  return { entities: [...seen], onlyCounts };
+}
+
