@@ -45,6 +45,14 @@ describe('TRUSTED_DOCUMENTS at start', () => {
     expect(loadConfig({ TRUSTED_DOCUMENTS: good }).trustedDocuments!.only).toBe(false);
   });
 
+  it("finds a client-preset key (sha256:<hex>) by Apollo's bare hex as well", () => {
+    const file = manifest('prefixed.json', JSON.stringify({ 'sha256:abc123': 'query Count { productCount }' }));
+    const { documents } = loadConfig({ TRUSTED_DOCUMENTS: file }).trustedDocuments!;
+    expect(documents.get('sha256:abc123')).toBe('query Count { productCount }');
+    expect(documents.get('abc123')).toBe('query Count { productCount }');
+    expect(documents.get('sha256:abc12')).toBeUndefined();
+  });
+
   it.each([
     ['missing.json', null, /cannot read ".*missing\.json" \(no such file\); expected the client preset's persisted-documents\.json/],
     ['broken.json', '{"abc": "query', /is not JSON \(/],

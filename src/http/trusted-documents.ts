@@ -2,7 +2,8 @@
 // read and checked once at start, and the one rule both HTTP paths follow to
 // turn a request into a document. The manifest is what GraphQL Code
 // Generator's client preset writes with `persistedDocuments`
-// (persisted-documents.json): a JSON object of hash -> document text.
+// (persisted-documents.json): a JSON object of hash -> document text, the
+// hash "sha256:<hex>" for the preset's default algorithm.
 //
 // The rule is that of @graphql-yoga/plugin-persisted-operations 3.24.x, which
 // serves it on the Yoga path (src/plugins/trusted-documents.ts), so a client
@@ -24,7 +25,7 @@ export interface TrustedDocuments {
   /** The manifest's absolute path, for log lines. */
   readonly file: string;
   readonly size: number;
-  /** The document of `id` (the manifest's hash, optionally prefixed `sha256:`), or undefined. */
+  /** The document of `id` (a manifest key, with or without its `sha256:` prefix), or undefined. */
   get(id: string): string | undefined;
 }
 
@@ -127,8 +128,9 @@ export function loadTrustedDocuments(file: string): TrustedDocuments {
   return Object.freeze({
     file: absolute,
     size: documents.size,
-    // GraphQL over HTTP's persisted-documents proposal prefixes ids with their algorithm.
-    get: (id: string) => documents.get(id) ?? (id.startsWith('sha256:') ? documents.get(id.slice(7)) : undefined),
+    // GraphQL over HTTP's persisted documents (and so the client preset's sha256 manifest)
+    // prefix an id with its algorithm, Apollo's sha256Hash is the bare hex: either finds either.
+    get: (id: string) => documents.get(id) ?? documents.get(id.startsWith('sha256:') ? id.slice(7) : `sha256:${id}`),
   });
 }
 
