@@ -130,4 +130,11 @@ describe("the example's generated files", () => {
     const embedded = [...generated.matchAll(/"__meta__":\{"hash":"(sha256:[0-9a-f]{64})"\}/g)].map((m) => m[1]);
     expect(embedded.sort()).toEqual(Object.keys(manifest).sort());
   });
+
+  it("the README's example hashes are keys of the manifest", () => {
+    const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Record<string, string>;
+    const quoted = [...readFileSync(path.join(ROOT, 'README.md'), 'utf8').matchAll(/sha256:[0-9a-f]{64}/g)].map((m) => m[0]);
+    expect(quoted.length).toBeGreaterThan(0);
+    for (const hash of quoted) expect(Object.keys(manifest)).toContain(hash);
+  });
 });
