@@ -1,5 +1,6 @@
 // The only reader of process.env. Everything else receives a validated,
 // frozen Config, so tests can build the app in-process with any values.
+import { loadTrustedDocuments, TrustedDocumentsError, type TrustedDocumentsPolicy } from './http/trusted-documents.ts';
 
 export interface Config {
   /** mysql://user:pass@host:port/database */
@@ -36,6 +37,8 @@ export interface Config {
   readonly compiledMaxObjects: number;
   /** Execute what the compiled path declines with graphql-jit instead of graphql-js's executor. */
   readonly graphqlJit: boolean;
+  /** TRUSTED_DOCUMENTS (a client-preset manifest, read at start) and TRUSTED_DOCUMENTS_ONLY; null when unset. */
+  readonly trustedDocuments: TrustedDocumentsPolicy | null;
 }
 
 export interface DatabaseTarget {
@@ -173,6 +176,7 @@ export function loadConfig(env: Env = process.env): Config {
     compiledMutations: bool(env, 'COMPILED_MUTATIONS', true),
     compiledMaxObjects: int(env, 'COMPILED_MAX_OBJECTS', 20000, 1, 1_000_000),
     graphqlJit: bool(env, 'GRAPHQL_JIT', true),
+    trustedDocuments: trustedDocuments(env),
     limits: {
       maxDepth: int(env, 'MAX_QUERY_DEPTH', 10, 1, 1000),
       maxAliases: int(env, 'MAX_QUERY_ALIASES', 30, 1, 10000),
@@ -187,6 +191,21 @@ export function loadConfig(env: Env = process.env): Config {
     },
   };
   return deepFreeze(config);
+}
+
+function trustedDocuments(env: Env): TrustedDocumentsPolicy | null {
+  const file = env.TRUSTED_DOCUMENTS?.trim();
+  const only = bool(env, 'TRUSTED_DOCUMENTS_ONLY', false);
+  if (!file) {
+    if (only) throw new ConfigError('TRUSTED_DOCUMENTS_ONLY', 'is true, but TRUSTED_DOCUMENTS (the manifest of the documents to allow) is not set');
+    return null;
+  }
+  try {
+    return { documents: loadTrustedDocuments(file), only };
+  } catch (error) {
+    if (error instanceof TrustedDocumentsError) throw new ConfigError('TRUSTED_DOCUMENTS', error.message);
+    throw error;
+  }
 }
 
 /** Config with overrides, for tests that build the app in-process. */

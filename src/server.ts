@@ -27,6 +27,7 @@ import { admittedCost, useQueryLimits } from './plugins/limits.ts';
 import { logRequest, logStatements, onRequestDone, useRequestFacts } from './plugins/logging.ts';
 import { createMetrics } from './plugins/metrics.ts';
 import { useRequestTimeout } from './plugins/timeout.ts';
+import { useTrustedDocuments } from './plugins/trusted-documents.ts';
 import { createAppPubSub } from './pubsub.ts';
 import { resolvers, typeDefs } from './schema.ts';
 
@@ -119,6 +120,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     plugins: [
       // Facts first, so a request refused by a limit is still logged under its operation name.
       useRequestFacts(db.stats),
+      ...(config.trustedDocuments ? [useTrustedDocuments(config.trustedDocuments)] : []),
       useQueryLimits(config.limits),
       useRequestTimeout({ timeoutMs: config.limits.requestTimeoutMs, stats: db.stats }),
       useInputErrorCodes(),
