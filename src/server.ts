@@ -24,6 +24,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { useInputErrorCodes } from './plugins/input-errors.ts';
 import { useJitExecution } from './plugins/jit.ts';
 import { useQueryLimits, withinLimits } from './plugins/limits.ts';
+import { useRequestGuards } from './plugins/request-guards.ts';
 import { logRequest, logStatements, onRequestDone, useRequestFacts } from './plugins/logging.ts';
 import { createMetrics } from './plugins/metrics.ts';
 import { useRequestTimeout } from './plugins/timeout.ts';
@@ -121,6 +122,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     plugins: [
       // Facts first, so a request refused by a limit is still logged under its operation name.
       useRequestFacts(db.stats),
+      useRequestGuards(),
       useQueryLimits(config.limits),
       useRequestTimeout({ timeoutMs: config.limits.requestTimeoutMs, stats: db.stats }),
       useInputErrorCodes(),

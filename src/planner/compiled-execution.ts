@@ -4,7 +4,8 @@
 // (errors to report, introspection, mutations, a row that does not exist)
 // answers null here and runs through Yoga's ordinary executor, so both paths
 // give the same responses (test/compiled-equivalence.test.ts proves it).
-import { parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { parseWithinNesting } from '../guards/nesting.ts';
 import { CompiledQuery } from 'kysely';
 import { compileJsonQuery } from '../db/json-query.ts';
 import { PREPARED, type SqlSession } from '../db/pool.ts';
@@ -83,7 +84,7 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
     let doc = documents.get(query);
     if (doc !== undefined) return doc;
     try {
-      const parsed = parse(query, { maxTokens: options.maxTokens });
+      const parsed = parseWithinNesting(query, { maxTokens: options.maxTokens });
       doc = validate(schema, parsed).length === 0 ? parsed : null;
     } catch {
       doc = null;

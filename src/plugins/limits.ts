@@ -2,6 +2,7 @@
 // way into Yoga's pipeline (HTTP handler or a fast path calling
 // getResultForParams):
 //   - tokens:  parse() stops early (graphql's maxTokens), onParse;
+//   - nesting: before parse() recurses (guards/nesting.ts), onParse;
 //   - depth and aliases: document-only, onValidate, before graphql's own
 //     validation (whose overlapping-fields rule is quadratic in aliases);
 //   - cost: an estimate of the objects the response would hold, where a
@@ -33,6 +34,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config.ts';
 import { MAX_PAGE_SIZE } from '../connections.ts';
 import { QueryTooComplexError } from '../errors.ts';
+import { assertNesting } from '../guards/nesting.ts';
 
 /** Rows assumed for a list field that takes no `first` (e.g. Order.items). */
 export const UNPAGED_LIST_SIZE = 10;
@@ -73,6 +75,8 @@ export function useQueryLimits(limits: QueryLimits): Plugin {
   return {
     onParse({ parseFn, setParseFn }) {
       setParseFn((source, options) => {
+        // Before the parser recurses: a document nested thousands deep overflows its stack.
+        assertNesting(typeof source === 'string' ? source : source.body, { maxTokens: limits.maxTokens });
         try {
           return parseFn(source, { ...options, maxTokens: limits.maxTokens });
         } catch (error) {
