@@ -96,8 +96,8 @@ export class ForbiddenError extends AppError {
 /** Over a rate limit; `retryAfterSeconds` is also sent as the Retry-After header. */
 export class RateLimitedError extends AppError {
   readonly code = 'RATE_LIMITED' as const;
-  constructor(message: string, retryAfterSeconds: number, limit: 'requests' | 'mutations') {
-    super(message, 'RATE_LIMITED', { retryAfterSeconds, limit });
+  constructor(message: string, retryAfterSeconds: number, limit: 'requests' | 'mutations', max: number) {
+    super(message, 'RATE_LIMITED', { limit, max, retryAfterSeconds });
   }
 }
 
