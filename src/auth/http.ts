@@ -50,7 +50,7 @@ export function sendAuthRefusal(res: ServerResponse, refusal: AuthRefusal, optio
     'x-request-id': options.requestId,
   };
   if (refusal.status === 401) headers['www-authenticate'] = wwwAuthenticate(refusal);
-  else headers['retry-after'] = KEYS_RETRY_AFTER_S;
+  else headers['retry-after'] = String(KEYS_RETRY_AFTER_S);
   res.writeHead(refusal.status, headers);
   res.end(body);
 }
