@@ -24,6 +24,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { useInputErrorCodes } from './plugins/input-errors.ts';
 import { useJitExecution } from './plugins/jit.ts';
 import { admittedCost, useQueryLimits } from './plugins/limits.ts';
+import { useRequestGuards } from './plugins/request-guards.ts';
 import { logRequest, logStatements, onRequestDone, useRequestFacts } from './plugins/logging.ts';
 import { createMetrics } from './plugins/metrics.ts';
 import { useRequestTimeout } from './plugins/timeout.ts';
@@ -120,6 +121,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     plugins: [
       // Facts first, so a request refused by a limit is still logged under its operation name.
       useRequestFacts(db.stats),
+      useRequestGuards(),
       ...(config.trustedDocuments ? [useTrustedDocuments(config.trustedDocuments)] : []),
       useQueryLimits(config.limits),
       useRequestTimeout({ timeoutMs: config.limits.requestTimeoutMs, stats: db.stats }),

@@ -6,9 +6,10 @@
 // responses (test/compiled-queries.test.ts proves it). This module holds the
 // per-document work (parsing, validation, templates) and the response cache;
 // planning, SQL and execution are plan-query/plan-mutation, sql and executor.
-import { parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { cacheKey as responseCacheKey, type ResponseCache, type Versions } from '../cache/response-cache.ts';
 import type { SqlSession } from '../db/direct.ts';
+import { parseWithinNesting } from '../guards/nesting.ts';
 import { perDocument } from '../query-shape.ts';
 import { createQueryRunner, nameOf, runMutation, type CompiledAnswer, type CompiledMutations, type QueryRunnerOptions } from './executor.ts';
 import { entitiesOf, type OperationPlan } from './plan.ts';
@@ -62,7 +63,7 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
     let doc = documents.get(query);
     if (doc !== undefined) return doc;
     try {
-      const parsed = parse(query, { maxTokens: options.maxTokens });
+      const parsed = parseWithinNesting(query, { maxTokens: options.maxTokens });
       doc = validate(schema, parsed).length === 0 ? parsed : null;
     } catch {
       doc = null;

@@ -2,6 +2,7 @@
 // way into Yoga's pipeline, and (shapeVerdict, costVerdict) by the compiled
 // fast path, which bypasses the plugin:
 //   - tokens:  parse() stops early (graphql's maxTokens), onParse;
+//   - nesting: before parse() recurses (guards/nesting.ts), onParse;
 //   - depth and aliases: document-only, onValidate, before graphql's own
 //     validation (whose overlapping-fields rule is quadratic in aliases);
 //   - cost: an estimate of the objects the response would hold, where a
@@ -15,6 +16,7 @@ import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config.ts';
 import { QueryTooComplexError } from '../errors.ts';
+import { assertNesting } from '../guards/nesting.ts';
 import { costOf, countTokens, documentShape } from '../query-shape.ts';
 
 type QueryLimits = Pick<Limits, 'maxDepth' | 'maxAliases' | 'maxTokens' | 'maxCost'>;
@@ -23,6 +25,8 @@ export function useQueryLimits(limits: QueryLimits): Plugin {
   return {
     onParse({ parseFn, setParseFn }) {
       setParseFn((source, options) => {
+        // Before the parser recurses: a document nested thousands deep overflows its stack.
+        assertNesting(typeof source === 'string' ? source : source.body, { maxTokens: limits.maxTokens });
         try {
           return parseFn(source, { ...options, maxTokens: limits.maxTokens });
         } catch (error) {
