@@ -15,6 +15,9 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'RATE_LIMITED';
 
+/** What a client sees of a failure it cannot act on (plugins/masking.ts). */
+export const UNEXPECTED_ERROR_MESSAGE = 'Unexpected error.';
+
 export abstract class AppError extends GraphQLError {
   abstract readonly code: ErrorCode;
   constructor(message: string, code: ErrorCode, extra: Record<string, unknown> = {}) {

@@ -31,8 +31,10 @@ const manifestFile = path.join(dir, 'persisted-documents.json');
 writeFileSync(manifestFile, JSON.stringify(Object.fromEntries(Object.values(DOCS).map((d) => [sha256(d), d])), null, 2));
 
 let base: Config;
-/** Trusted-only, every POST through Yoga (the fast path is not wired to the manifest yet). */
+/** Trusted-only, every POST through Yoga. */
 let only: TestServer;
+/** Trusted-only, POSTs through the node:http fast path first. */
+let onlyFast: TestServer;
 /** The manifest on, query text still allowed, the compiled path on. */
 let open: TestServer;
 /** The same, every POST through Yoga. */
@@ -49,12 +51,13 @@ beforeAll(async () => {
   onlyPolicy = { documents, only: true };
   openPolicy = { documents, only: false };
   only = await startTestServer(configWith(base, { compiledQueries: false, trustedDocuments: onlyPolicy }));
+  onlyFast = await startTestServer(configWith(base, { trustedDocuments: onlyPolicy }));
   open = await startTestServer(configWith(base, { trustedDocuments: openPolicy }));
   openYoga = await startTestServer(configWith(base, { compiledQueries: false, trustedDocuments: openPolicy }));
   off = await startTestServer(base);
 });
 afterAll(async () => {
-  await Promise.all([only?.close(), open?.close(), openYoga?.close(), off?.close()]);
+  await Promise.all([only?.close(), onlyFast?.close(), open?.close(), openYoga?.close(), off?.close()]);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -71,7 +74,7 @@ const refusal = (message: string, code: string) => ({ errors: [{ message, extens
 
 describe('trusted documents by hash', () => {
   it('runs the manifest document of a documentId, with its variables, over POST and GET', async () => {
-    for (const server of [only, open]) {
+    for (const server of [only, onlyFast, open]) {
       expect(await post(server, { documentId: HASH.userName, variables: { id: '2' } })).toEqual({ status: 200, body: { data: { user: { id: '2', name: 'User 2' } } } });
       expect(await get(server, { documentId: HASH.userName, variables: '{"id":"3"}' })).toEqual({ status: 200, body: { data: { user: { id: '3', name: 'User 3' } } } });
       // GraphQL over HTTP's persisted-documents proposal prefixes the algorithm.
@@ -80,7 +83,7 @@ describe('trusted documents by hash', () => {
   });
 
   it("runs the document of Apollo's persistedQuery extension, over POST and GET", async () => {
-    for (const server of [only, open]) {
+    for (const server of [only, onlyFast, open]) {
       expect((await post(server, { extensions: apollo(HASH.count) })).body).toEqual({ data: { productCount: 3 } });
       expect((await get(server, { extensions: JSON.stringify(apollo(HASH.userName)), variables: '{"id":"1"}' })).body).toEqual({
         data: { user: { id: '1', name: 'User 1' } },
@@ -110,7 +113,7 @@ describe('trusted documents by hash', () => {
   });
 
   it('refuses an unknown hash with PersistedQueryNotFound, before any SQL', async () => {
-    for (const server of [only, open]) {
+    for (const server of [only, onlyFast, open]) {
       const { result, statements } = await server.countStatements(() => post(server, { documentId: UNKNOWN }));
       expect(result).toEqual({ status: 200, body: refusal('PersistedQueryNotFound', 'PERSISTED_QUERY_NOT_IN_LIST') });
       expect(statements).toBe(0);
@@ -121,22 +124,24 @@ describe('trusted documents by hash', () => {
 });
 
 describe('TRUSTED_DOCUMENTS_ONLY=true', () => {
-  it('refuses query text over POST, GET and SSE before parsing it, with no SQL', async () => {
-    const { result, statements } = await only.countStatements(async () => [
-      await post(only, { query: DOCS.count }),
-      // Even the very text of a trusted document: only its hash is trusted.
-      await post(only, { query: DOCS.count, documentId: HASH.count }),
-      // Not even parsed: a syntax error is refused the same way.
-      await post(only, { query: '{ productCount' }),
-      await get(only, { query: DOCS.count }),
-    ]);
-    for (const res of result) expect(res).toEqual({ status: 200, body: refusal('PersistedQueryOnly', 'CANNOT_SEND_PQ_ID_AND_BODY') });
-    expect(statements).toBe(0);
-    const sse = await subscribe(only.url, 'subscription { orderPlaced { id } }');
-    try {
-      expect(await sse.next(5000)).toEqual(refusal('PersistedQueryOnly', 'CANNOT_SEND_PQ_ID_AND_BODY'));
-    } finally {
-      sse.close();
+  it('refuses query text over POST, GET and SSE before parsing it, with no SQL, on both paths', async () => {
+    for (const server of [only, onlyFast]) {
+      const { result, statements } = await server.countStatements(async () => [
+        await post(server, { query: DOCS.count }),
+        // Even the very text of a trusted document: only its hash is trusted.
+        await post(server, { query: DOCS.count, documentId: HASH.count }),
+        // Not even parsed: a syntax error is refused the same way.
+        await post(server, { query: '{ productCount' }),
+        await get(server, { query: DOCS.count }),
+      ]);
+      for (const res of result) expect(res).toEqual({ status: 200, body: refusal('PersistedQueryOnly', 'CANNOT_SEND_PQ_ID_AND_BODY') });
+      expect(statements).toBe(0);
+      const sse = await subscribe(server.url, 'subscription { orderPlaced { id } }');
+      try {
+        expect(await sse.next(5000)).toEqual(refusal('PersistedQueryOnly', 'CANNOT_SEND_PQ_ID_AND_BODY'));
+      } finally {
+        sse.close();
+      }
     }
   });
 
@@ -144,7 +149,11 @@ describe('TRUSTED_DOCUMENTS_ONLY=true', () => {
     expect((await post(only, {})).body).toEqual(refusal('PersistedQueryKeyNotFound', 'PERSISTED_QUERY_ID_REQUIRED'));
   });
 
-  it.todo('the node:http fast path refuses query text too (POST JSON with COMPILED_QUERIES on; wired with resolveDocument later)');
+  it('the fast path answers a trusted document by hash as one compiled statement, planned at start', async () => {
+    const { result, statements } = await onlyFast.countStatements(() => post(onlyFast, { documentId: HASH.userName, variables: { id: '2' } }));
+    expect(result).toEqual({ status: 200, body: { data: { user: { id: '2', name: 'User 2' } } } });
+    expect(statements).toBe(1);
+  });
 });
 
 describe('with the mode off', () => {

@@ -6,7 +6,7 @@
 // responses (test/compiled-queries.test.ts proves it). This module holds the
 // per-document work (parsing, validation, templates) and the response cache;
 // planning, SQL and execution are plan-query/plan-mutation, sql and executor.
-import { validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { Kind, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { cacheKey as responseCacheKey, type ResponseCache, type Versions } from '../cache/response-cache.ts';
 import type { SqlSession } from '../db/direct.ts';
 import { parseWithinNesting } from '../guards/nesting.ts';
@@ -47,6 +47,12 @@ export interface CompiledExecutor {
    * short: their transaction's outcome is what the client must hear).
    */
   tryExecute(params: OperationRequest, limits?: { timeoutMs?: number }): Promise<CompiledAnswer | 'timeout' | null>;
+  /**
+   * Parses, validates and plans these documents now (trusted documents, at
+   * start) and keeps them for the process's life; a request sending one of
+   * them then only binds its variables.
+   */
+  prepare(queries: Iterable<string>): void;
 }
 
 /** Documents kept parsed and validated, by query text. */
@@ -58,9 +64,10 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
   // Parsed and validated documents by query text; null marks text that is not
   // a valid document (the ordinary path reports why).
   const documents = new Map<string, DocumentNode | null>();
+  const prepared = new Map<string, DocumentNode | null>();
 
   function document(query: string): DocumentNode | null {
-    let doc = documents.get(query);
+    let doc = prepared.get(query) ?? documents.get(query);
     if (doc !== undefined) return doc;
     try {
       const parsed = parseWithinNesting(query, { maxTokens: options.maxTokens });
@@ -84,6 +91,22 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
   });
 
   return {
+    prepare(queries) {
+      for (const query of queries) {
+        const doc = document(query);
+        documents.delete(query);
+        prepared.set(query, doc);
+        if (!doc) continue;
+        for (const definition of doc.definitions) {
+          if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+          const name = definition.name?.value ?? '';
+          queryTemplate(doc, name);
+          mutationTemplateOf(doc, name);
+        }
+        queryTemplate(doc);
+        mutationTemplateOf(doc);
+      }
+    },
     async tryExecute(params, limits) {
       const { query, operationName } = params;
       const variables = params.variables ?? {};

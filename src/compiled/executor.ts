@@ -7,7 +7,7 @@ import { CompiledQuery } from 'kysely';
 import type { SqlSession } from '../db/direct.ts';
 import { PREPARED } from '../db/statement.ts';
 import { Deadlines } from '../deadlines.ts';
-import { isAppError, notFoundMessage, type AppError } from '../errors.ts';
+import { isAppError, notFoundMessage, UNEXPECTED_ERROR_MESSAGE, type AppError } from '../errors.ts';
 import type { OrderWrite } from '../orders/order.model.ts';
 import type { MutationPlan, OperationPlan } from './plan.ts';
 import type { CompiledJsonQuery } from './sql.ts';
@@ -28,8 +28,8 @@ export interface CompiledMutations {
   run(field: MutationPlan['field'], args: Record<string, any>): Promise<OrderWrite>;
   /** After a successful write: the same follow-ups as the ordinary path (cache invalidation); the answer waits for it. */
   after(field: MutationPlan['field']): void | Promise<void>;
-  /** For a masked error: the request id to show and where to log the full error. */
-  unexpected(error: unknown): { requestId: string | undefined };
+  /** For an error the client cannot act on: logs it and gives the masked error's extensions (plugins/masking.ts). */
+  unexpected(error: unknown): Record<string, unknown>;
 }
 
 export interface QueryRunnerOptions {
@@ -138,8 +138,7 @@ export async function runMutation(
       if (error.code === 'TIMEOUT' || error.code === 'SERVICE_UNAVAILABLE') onServiceError?.(error);
       return { body: JSON.stringify({ errors: [located(error.message, { ...error.extensions })], data: null }), operationName, errorCodes: [error.code] };
     }
-    const { requestId } = mutations.unexpected(error);
-    const masked = located('Unexpected error.', { code: 'INTERNAL_SERVER_ERROR', requestId });
+    const masked = located(UNEXPECTED_ERROR_MESSAGE, mutations.unexpected(error));
     return { body: JSON.stringify({ errors: [masked], data: null }), operationName, errorCodes: ['INTERNAL_SERVER_ERROR'] };
   }
   await mutations.after(plan.field);

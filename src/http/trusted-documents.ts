@@ -27,6 +27,8 @@ export interface TrustedDocuments {
   readonly size: number;
   /** The document of `id` (a manifest key, with or without its `sha256:` prefix), or undefined. */
   get(id: string): string | undefined;
+  /** Every document's text, for preparing them at start. */
+  texts(): IterableIterator<string>;
 }
 
 /** A manifest that cannot be used; config.ts reports it as the TRUSTED_DOCUMENTS line. */
@@ -131,6 +133,7 @@ export function loadTrustedDocuments(file: string): TrustedDocuments {
     // GraphQL over HTTP's persisted documents (and so the client preset's sha256 manifest)
     // prefix an id with its algorithm, Apollo's sha256Hash is the bare hex: either finds either.
     get: (id: string) => documents.get(id) ?? documents.get(id.startsWith('sha256:') ? id.slice(7) : `sha256:${id}`),
+    texts: () => documents.values(),
   });
 }
 

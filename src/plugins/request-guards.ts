@@ -10,7 +10,7 @@
 //     `$toString`): graphql-jit reads them off the prototype when the client
 //     sent none ("got invalid value [function Object]"); the variables are
 //     handed on as an object without a prototype.
-// The compiled fast path declines the same requests (http/graphql-fast-path.ts
+// The compiled fast path declines the same requests (http/fast-path.ts
 // parseParams), so Yoga answers them there too.
 import { GraphQLError } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';

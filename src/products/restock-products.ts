@@ -6,7 +6,7 @@ import { mapWithConcurrency } from '../concurrency.ts';
 import type { ProductRow } from '../db/database.ts';
 import type { Db, SqlSession } from '../db/pool.ts';
 import { transactionWithRetry } from '../db/transaction.ts';
-import { BadUserInputError, isAppError, NotFoundError, notFoundMessage } from '../errors.ts';
+import { BadUserInputError, isAppError, NotFoundError, notFoundMessage, UNEXPECTED_ERROR_MESSAGE } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { parseId } from '../values.ts';
 import { checkInt } from '../validation.ts';
@@ -49,7 +49,7 @@ async function restockOne(db: Db, item: RestockItem, index: number, log: Logger)
   } catch (error) {
     if (isAppError(error)) return { productId: item.productId, product: null, error: { code: error.code, message: error.message } };
     log.error({ err: error, item: index, productId: item.productId }, 'unexpected error restocking a product');
-    return { productId: item.productId, product: null, error: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' } };
+    return { productId: item.productId, product: null, error: { code: 'INTERNAL_SERVER_ERROR', message: UNEXPECTED_ERROR_MESSAGE } };
   }
 }
 
