@@ -1,7 +1,22 @@
 // The GraphQL scalars DateTime and Decimal: the SDL's descriptions, and the
-// value rules of values.ts at the GraphQL edge.
+// value rules of values.ts at the GraphQL edge, where their BAD_USER_INPUT
+// errors become GraphQLErrors (graphql-js would otherwise prefix a foreign
+// error's message with its own words).
 import { Kind, type GraphQLScalarType, type ValueNode } from 'graphql';
+import { isAppError } from './errors.ts';
+import { asGraphQLError } from './plugins/masking.ts';
 import { dbDateTimeToIso, formatDecimal, parseDateTimeInput, parseDecimalInput } from './values.ts';
+
+/** `parse` with its AppErrors as GraphQLErrors. */
+function atTheEdge<T>(parse: (value: T) => string): (value: T) => string {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      throw isAppError(error) ? asGraphQLError(error) : error;
+    }
+  };
+}
 
 // Scalars are plain configs, not GraphQLScalarType instances, so the served
 // schema keeps the descriptions written in the SDL (graphql-tools copies every
@@ -12,10 +27,8 @@ export const DateTimeScalar = {
     if (value instanceof Date) return value.toISOString();
     throw new TypeError(`DateTime cannot represent ${typeof value}`);
   },
-  parseValue: parseDateTimeInput,
-  parseLiteral(ast: ValueNode): string {
-    return parseDateTimeInput(ast.kind === Kind.STRING ? ast.value : undefined);
-  },
+  parseValue: atTheEdge(parseDateTimeInput),
+  parseLiteral: atTheEdge((ast: ValueNode) => parseDateTimeInput(ast.kind === Kind.STRING ? ast.value : undefined)),
 } as unknown as GraphQLScalarType<string, string>;
 
 export const DecimalScalar = {
@@ -23,11 +36,8 @@ export const DecimalScalar = {
     if (typeof value === 'string') return formatDecimal(value);
     throw new TypeError(`Decimal cannot represent ${typeof value}; money must stay a string`);
   },
-  parseValue: (value: unknown) => parseDecimalInput(value),
-  parseLiteral(ast: ValueNode): string {
-    if (ast.kind === Kind.STRING || ast.kind === Kind.INT || ast.kind === Kind.FLOAT) {
-      return parseDecimalInput(ast.value);
-    }
-    return parseDecimalInput(undefined);
-  },
+  parseValue: atTheEdge((value: unknown) => parseDecimalInput(value)),
+  parseLiteral: atTheEdge((ast: ValueNode) =>
+    parseDecimalInput(ast.kind === Kind.STRING || ast.kind === Kind.INT || ast.kind === Kind.FLOAT ? ast.value : undefined),
+  ),
 } as unknown as GraphQLScalarType<string, string>;

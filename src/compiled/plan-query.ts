@@ -19,6 +19,7 @@ import { collectFields, collectSubfields } from 'graphql/execution/collectFields
 import { getArgumentValues, getVariableValues } from 'graphql/execution/values.js';
 import { checkFirst, decodeCursor } from '../connections.ts';
 import type { OrderStatus } from '../db/database.ts';
+import { isAppError } from '../errors.ts';
 import type { FieldDef } from '../fields.ts';
 import { ITEM_FIELDS, ORDER_FIELDS, orderConditions, userOrderConditions } from '../orders/order.fields.ts';
 import { PRODUCT_FIELDS, productConditions } from '../products/product.fields.ts';
@@ -82,7 +83,7 @@ export function compilableOrNull<T>(plan: () => T | null): T | null {
   } catch (error) {
     if (error instanceof NotCompilable) return null;
     // An argument the resolvers would refuse (bad id, first out of range, ...).
-    if (error instanceof Error && error.name === 'GraphQLError') return null;
+    if (isAppError(error) || (error instanceof Error && error.name === 'GraphQLError')) return null;
     throw error;
   }
 }

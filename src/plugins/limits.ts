@@ -15,9 +15,10 @@
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Limits } from '../config.ts';
-import { QueryTooComplexError } from '../errors.ts';
+import { isAppError, QueryTooComplexError } from '../errors.ts';
 import { assertNesting } from '../guards/nesting.ts';
 import { costOf, countTokens, documentShape } from '../query-shape.ts';
+import { asGraphQLError } from './masking.ts';
 
 type QueryLimits = Pick<Limits, 'maxDepth' | 'maxAliases' | 'maxTokens' | 'maxCost'>;
 
@@ -26,18 +27,19 @@ export function useQueryLimits(limits: QueryLimits): Plugin {
     onParse({ parseFn, setParseFn }) {
       setParseFn((source, options) => {
         // Before the parser recurses: a document nested thousands deep overflows its stack.
-        assertNesting(typeof source === 'string' ? source : source.body, { maxTokens: limits.maxTokens });
+        try {
+          assertNesting(typeof source === 'string' ? source : source.body, { maxTokens: limits.maxTokens });
+        } catch (error) {
+          throw isAppError(error) ? asGraphQLError(error) : error;
+        }
         try {
           return parseFn(source, { ...options, maxTokens: limits.maxTokens });
         } catch (error) {
           if (error instanceof GraphQLError) {
             const tokens = countTokens(typeof source === 'string' ? source : source.body);
             if (tokens > limits.maxTokens) {
-              throw new QueryTooComplexError(
-                `Query has ${tokens} tokens, more than the limit of ${limits.maxTokens}.`,
-                'tokens',
-                tokens,
-                limits.maxTokens,
+              throw asGraphQLError(
+                new QueryTooComplexError(`Query has ${tokens} tokens, more than the limit of ${limits.maxTokens}.`, 'tokens', tokens, limits.maxTokens),
               );
             }
           }
@@ -48,15 +50,15 @@ export function useQueryLimits(limits: QueryLimits): Plugin {
     onValidate({ params, setResult }) {
       const verdict = shapeVerdict(params.documentAST, limits);
       // Setting a result skips graphql's validation of an oversized document.
-      if (verdict) setResult([verdict]);
+      if (verdict) setResult([asGraphQLError(verdict)]);
     },
     onExecute({ args, setResultAndStopExecution }) {
       const { error } = costVerdict(args.schema, args.document, args.operationName, args.variableValues, limits);
-      if (error) setResultAndStopExecution({ errors: [error] });
+      if (error) setResultAndStopExecution({ errors: [asGraphQLError(error)] });
     },
     onSubscribe({ args, setResultAndStopExecution }) {
       const { error } = costVerdict(args.schema, args.document, args.operationName, args.variableValues, limits);
-      if (error) setResultAndStopExecution({ errors: [error] });
+      if (error) setResultAndStopExecution({ errors: [asGraphQLError(error)] });
     },
   };
 }

@@ -23,10 +23,19 @@ export function noteServiceError(log: Logger, error: AppError, requestId: string
   log.warn({ code: error.code, err: error.cause, requestId }, error.message);
 }
 
+/**
+ * An AppError as the GraphQLError a plugin hands to Yoga or graphql-js (a
+ * resolver's thrown AppError is wrapped by graphql-js itself).
+ */
+export function asGraphQLError(error: AppError, extensions: Record<string, unknown> = error.extensions): GraphQLError {
+  return new GraphQLError(error.message, { originalError: error, extensions });
+}
+
 /** Yoga's maskError, built on the functions above. */
 export function createMaskError(log: Logger, stats: SqlStats) {
   return function maskError(error: unknown): Error {
     const requestId = stats.currentScope()?.requestId;
+    if (isAppError(error)) return asGraphQLError(error);
     if (isOriginalGraphQLError(error)) {
       const original = unwrap(error);
       if (isAppError(original) && (original.code === 'SERVICE_UNAVAILABLE' || original.code === 'TIMEOUT')) noteServiceError(log, original, requestId);
@@ -44,12 +53,12 @@ export function createMaskError(log: Logger, stats: SqlStats) {
   };
 }
 
-/** A GraphQLError raised on purpose (ours, or parse/validation), not a wrapped crash. */
+/** A GraphQLError raised on purpose (parse/validation, or wrapping one of our AppErrors), not a wrapped crash. */
 function isOriginalGraphQLError(error: unknown): error is GraphQLError {
   // By name, as Yoga does: robust to a second copy of the graphql package.
   if (!(error instanceof Error) || error.name !== 'GraphQLError') return false;
   const original = (error as GraphQLError).originalError;
-  return original == null || isOriginalGraphQLError(original);
+  return original == null || isAppError(original) || isOriginalGraphQLError(original);
 }
 
 function unwrap(error: unknown): unknown {

@@ -13,6 +13,7 @@ import { getOperationAST, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { SqlStats } from '../db/stats.ts';
 import { TimeoutError } from '../errors.ts';
+import { asGraphQLError } from './masking.ts';
 
 export function useRequestTimeout(options: { timeoutMs: number; stats: SqlStats }): Plugin {
   const { timeoutMs, stats } = options;
@@ -29,7 +30,7 @@ export function useRequestTimeout(options: { timeoutMs: number; stats: SqlStats 
             if (scope) scope.timedOut = true;
             const error = requestTimeoutError(timeoutMs);
             // graphql-js's key order (errors first), as the fast path writes it too.
-            resolve({ errors: [error], data: null } satisfies ExecutionResult);
+            resolve({ errors: [asGraphQLError(error)], data: null } satisfies ExecutionResult);
           }, Math.max(0, timeoutMs - elapsed));
           result.then(
             (value) => {
