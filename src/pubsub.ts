@@ -7,11 +7,7 @@ import { createPubSub, filter, pipe, SlidingBuffer, type PubSub, type PubSubEven
 import { Redis } from 'ioredis';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
-
-export interface OrderPlacedEvent {
-  readonly orderId: string;
-  readonly userId: string;
-}
+import type { OrderEvents, OrderPlacedEvent } from './orders/order.model.ts';
 
 type Topics = {
   /** Routed by scope (see eventScope), so gateways of different databases never mix events. */
@@ -19,13 +15,6 @@ type Topics = {
   /** Entities a mutation changed, so every gateway drops cached responses that read them. */
   cacheInvalidated: [scope: string, entities: string[]];
 };
-
-export interface OrderEvents {
-  /** Announces a committed order; never throws, a lost event is logged. */
-  publishOrderPlaced(event: OrderPlacedEvent): void;
-  /** Orders placed from now on, only those of `userId` when given. */
-  subscribeOrderPlaced(userId: string | null): AsyncIterable<OrderPlacedEvent>;
-}
 
 export interface AppPubSub extends OrderEvents {
   readonly transport: 'memory' | 'redis';

@@ -5,13 +5,13 @@ import type { Context } from '../context.ts';
 import { NotFoundError, notFoundMessage } from '../errors.ts';
 import type { Resolvers } from '../generated/graphql.ts';
 import { clearAllLoaders, primeOrderWrite } from '../loaders.ts';
-import type { OrderPlacedEvent } from '../pubsub.ts';
 import { parseId } from '../values.ts';
 import { cancelOrder } from './cancel-order.ts';
 import type { OrderItemRow, OrderRow } from '../db/database.ts';
 import { fieldResolvers } from '../fields.ts';
 import { ITEM_FIELDS, ORDER_FIELDS, orderConditions } from './order.fields.ts';
 import { countOrders, findOrdersPage } from './order.repository.ts';
+import type { OrderPlacedEvent } from './order.model.ts';
 import { placeOrder } from './place-order.ts';
 
 export const orderResolvers: Resolvers = {

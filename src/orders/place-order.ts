@@ -12,10 +12,9 @@ import { transactionWithRetry } from '../db/transaction.ts';
 import { BadUserInputError, InsufficientStockError, NotFoundError } from '../errors.ts';
 import { fromCents, toCents } from '../money.ts';
 import { adjustStockQuery, lockProductsForUpdateWithClock } from '../products/product.writes.ts';
-import type { OrderEvents } from '../pubsub.ts';
 import { parseId } from '../values.ts';
 import { checkInt } from '../validation.ts';
-import type { OrderWrite } from './order.model.ts';
+import type { OrderEvents, OrderWrite } from './order.model.ts';
 import { insertOrderItemsQuery, insertOrderQuery, orderUserError } from './order.writes.ts';
 
 export const MAX_ORDER_LINES = 100;
