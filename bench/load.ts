@@ -73,22 +73,30 @@ function cannon(cfg: LoadConfig, list: string[], duration: number, onLatency?: (
   return run;
 }
 
-/** Lets the requests still in flight when autocannon stops finish on the server. */
-const settle = (): Promise<void> => new Promise((ok) => setTimeout(ok, 300));
+/**
+ * Lets the requests still in flight when autocannon stops finish on the server before the
+ * counters are read: autocannon abandons them, the server does not. At least 300 ms, and three
+ * times the slowest latency seen (a 100-order list at scale 20 takes longer than 300 ms).
+ */
+function settle(latencies: readonly number[]): Promise<void> {
+  const slowest = latencies.reduce((m, x) => (x > m ? x : m), 0);
+  return new Promise((ok) => setTimeout(ok, Math.min(15_000, Math.max(300, 3 * slowest))));
+}
 
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2] ?? '') as LoadConfig;
   const list = bodies(cfg.workload, cfg.seed, cfg.ctx);
   const rows = cfg.rows ? await RowsCounter.open(cfg.rows.serverUrl, cfg.rows.schema) : null;
-  if (cfg.warmup > 0) await cannon(cfg, list, cfg.warmup);
-  await settle();
+  const warm: number[] = [];
+  if (cfg.warmup > 0) await cannon(cfg, list, cfg.warmup, (ms) => warm.push(ms));
+  await settle(warm);
   const before = await statementCount(cfg.stats);
   const rowsBefore = rows ? await rows.read() : null;
   const cpu = () => ({ server: cfg.pids ? cpuSeconds(cfg.pids.server) : null, database: cfg.pids?.database ? cpuSeconds(cfg.pids.database) : null });
   const cpuBefore = cpu();
   const latencies: number[] = [];
   const r = await cannon(cfg, list, cfg.duration, (ms) => latencies.push(ms));
-  await settle();
+  await settle(latencies);
   const sorted = Float64Array.from(latencies).sort();
   const ms = (q: number): number => Math.round(quantile(sorted, q) * 1000) / 1000;
   const cpuAfter = cpu();
