@@ -76,10 +76,11 @@ function cannon(cfg: LoadConfig, list: string[], duration: number, onLatency?: (
 /**
  * Lets the requests still in flight when autocannon stops finish on the server before the
  * counters are read: autocannon abandons them, the server does not. At least 300 ms, and three
- * times the slowest latency seen (a 100-order list at scale 20 takes longer than 300 ms).
+ * times the slowest latency seen (a 100-order list at scale 20 takes longer than 300 ms); when
+ * nothing completed in the window, each request took longer than the window itself.
  */
-function settle(latencies: readonly number[]): Promise<void> {
-  const slowest = latencies.reduce((m, x) => (x > m ? x : m), 0);
+function settle(latencies: readonly number[], windowSeconds: number): Promise<void> {
+  const slowest = latencies.length === 0 ? windowSeconds * 1000 : latencies.reduce((m, x) => (x > m ? x : m), 0);
   return new Promise((ok) => setTimeout(ok, Math.min(15_000, Math.max(300, 3 * slowest))));
 }
 
@@ -89,14 +90,14 @@ async function main(): Promise<void> {
   const rows = cfg.rows ? await RowsCounter.open(cfg.rows.serverUrl, cfg.rows.schema) : null;
   const warm: number[] = [];
   if (cfg.warmup > 0) await cannon(cfg, list, cfg.warmup, (ms) => warm.push(ms));
-  await settle(warm);
+  await settle(warm, cfg.warmup);
   const before = await statementCount(cfg.stats);
   const rowsBefore = rows ? await rows.read() : null;
   const cpu = () => ({ server: cfg.pids ? cpuSeconds(cfg.pids.server) : null, database: cfg.pids?.database ? cpuSeconds(cfg.pids.database) : null });
   const cpuBefore = cpu();
   const latencies: number[] = [];
   const r = await cannon(cfg, list, cfg.duration, (ms) => latencies.push(ms));
-  await settle(latencies);
+  await settle(latencies, cfg.duration);
   const sorted = Float64Array.from(latencies).sort();
   const ms = (q: number): number => Math.round(quantile(sorted, q) * 1000) / 1000;
   const cpuAfter = cpu();
