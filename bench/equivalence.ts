@@ -1,14 +1,17 @@
 // Before any load: the same requests go to the server under test and to the baseline, and `data`
-// must be identical, key order included (PlaceOrder: everything but the new order's id).
+// must be identical, key order included (PlaceOrder: everything but the new order's id). Mixed
+// checks every operation's requests.
+import { dataset } from './common.ts';
 import {
-  CHECK_ORDER_INPUTS,
-  CHECK_USER_IDS,
-  dashboardBody,
-  placeOrderBody,
-  userByIdBody,
-  type GraphQLBody,
-  type OperationName,
-} from './operations.ts';
+  checkClientInputs,
+  checkDeepPageInputs,
+  checkOrderInputs,
+  checkSearchInputs,
+  checkUserIds,
+  ORDER_STATUSES,
+  type WorkloadContext,
+} from './inputs.ts';
+import { body, OPERATIONS, type GraphQLBody, type Workload } from './operations.ts';
 
 export interface Equivalence {
   ok: boolean;
@@ -75,14 +78,25 @@ export function diff(a: unknown, b: unknown, path = 'data'): string | null {
   return a === b ? null : `${path}: ${show(a)} vs ${show(b)}`;
 }
 
-function checkBodies(workload: OperationName): GraphQLBody[] {
+function checkBodies(workload: Workload, ctx: WorkloadContext): GraphQLBody[] {
+  const set = dataset(ctx.scale);
   switch (workload) {
     case 'UserById':
-      return CHECK_USER_IDS.map(userByIdBody);
+      return checkUserIds(set).map((id) => body('UserById', { id }));
     case 'Dashboard':
-      return [dashboardBody()];
+      return [body('Dashboard')];
     case 'PlaceOrder':
-      return CHECK_ORDER_INPUTS.map(placeOrderBody);
+      return checkOrderInputs(set).map((input) => body('PlaceOrder', { input }));
+    case 'SearchBox':
+      return checkSearchInputs(set).map((v) => body('SearchBox', { ...v }));
+    case 'OrderList':
+      return [...ORDER_STATUSES.map((status) => body('OrderList', { status })), body('OrderList', {})];
+    case 'ClientDocument':
+      return checkClientInputs(set).map((v) => body('ClientDocument', { ...v }));
+    case 'DeepPage':
+      return checkDeepPageInputs(ctx).map((v) => body('DeepPage', { ...v }));
+    case 'Mixed':
+      return OPERATIONS.flatMap((op) => checkBodies(op, ctx));
   }
 }
 
@@ -94,19 +108,25 @@ function withoutOrderId(data: unknown, problems: string[], who: string): unknown
   return { ...data as object, placeOrder: { ...order, id: '<id>' } };
 }
 
-export async function checkEquivalence(workload: OperationName, subject: string, baseline: string): Promise<Equivalence> {
+/**
+ * Sends each check request of the workload to the server under test and to the baseline, and
+ * compares `data`. The two run one after the other, not at once: OrderList's counts and
+ * ClientDocument's orders would otherwise race the other's PlaceOrder checks.
+ */
+export async function checkEquivalence(workload: Workload, subject: string, baseline: string, ctx: WorkloadContext): Promise<Equivalence> {
   const problems: string[] = [];
-  const bodies = checkBodies(workload);
-  for (const body of bodies) {
-    const [s, b] = await Promise.all([post(subject, body), post(baseline, body)]);
-    const label = `${workload} ${show(body.variables ?? {})}`;
+  const bodies = checkBodies(workload, ctx);
+  for (const b0 of bodies) {
+    const s = await post(subject, b0);
+    const label = `${b0.operationName} ${show(b0.variables ?? {})}`;
     if (s.status === 0) {
       problems.push(`${label}: server ${show(s.errors)}`);
       return { ok: false, answered: false, requests: bodies.length, problems };
     }
+    const b = await post(baseline, b0);
     if (s.status !== 200 || s.errors) problems.push(`${label}: server answered ${s.status} ${show(s.errors ?? '')}`);
     if (b.status !== 200 || b.errors) problems.push(`${label}: baseline answered ${b.status} ${show(b.errors ?? '')}`);
-    const d = workload === 'PlaceOrder'
+    const d = b0.operationName === 'PlaceOrder'
       ? diff(withoutOrderId(s.data, problems, 'server'), withoutOrderId(b.data, problems, 'baseline'))
       : diff(s.data, b.data);
     if (d) problems.push(`${label}: server vs baseline differ at ${d}`);

@@ -6,11 +6,11 @@
 # main thread (JavaScript, the event loop, scavenges) and on all threads (plus
 # GC and JIT helpers). Run it on the seeded bench database (tsx bench/seed.ts).
 #
-#   bash bench/instructions.sh <UserById|Dashboard|PlaceOrder> [warm-up requests] [measured requests]
+#   bash bench/instructions.sh <workload: UserById, SearchBox, ... (bench/README.md)> [warm-up requests] [measured requests]
 #   SERVER=baseline bash bench/instructions.sh UserById     # the hand-written baseline instead
 set -euo pipefail
 cd "$(dirname "$0")/.."
-workload=${1:?workload: UserById, Dashboard or PlaceOrder}
+workload=${1:?workload: UserById, Dashboard, PlaceOrder, SearchBox, OrderList, ClientDocument, DeepPage or Mixed}
 warm=${2:-3000}
 measured=${3:-2000}
 port=${PORT:-4590}

@@ -1,13 +1,15 @@
 // Load generator, run as its own process by bench/run.ts so it never shares a thread with a server:
 //   node --import tsx bench/load.ts '<LoadConfig as JSON>'
-// Warms up, reads the server's SQL statement counter, runs autocannon, reads the counter again and
-// prints one JSON line (LoadResult) on stdout.
+// Warms up, reads the server's SQL statement counter and the bench database's rows-read counters,
+// runs autocannon, reads them again and prints one JSON line (LoadResult) on stdout.
 import autocannon, { type Request, type Result } from 'autocannon';
-import { prng } from './common.ts';
-import { requestBody, type OperationName } from './operations.ts';
+import { bodies, type LoadWorkload } from './bodies.ts';
+import type { WorkloadContext } from './inputs.ts';
+import { RowsCounter, rowsDelta } from './rows.ts';
+import { quantile, statementCount, type StatsSource } from './stats.ts';
 import { cpuSeconds } from './servers.ts';
 
-export type LoadWorkload = OperationName | 'Mixed';
+export type { LoadWorkload };
 
 export interface LoadConfig {
   url: string; // http://127.0.0.1:port/graphql
@@ -16,7 +18,11 @@ export interface LoadConfig {
   duration: number; // seconds
   warmup: number; // seconds, 0 = none
   seed: number;
-  stats: { url: string; kind: 'prometheus' | 'json' } | null;
+  stats: StatsSource | null;
+  /** Id ranges and DeepPage's cursors. */
+  ctx: WorkloadContext;
+  /** Where to read rows read (bench/rows.ts): the database server and the bench database; null = not measured. */
+  rows: { serverUrl: string; schema: string } | null;
   /** Processes whose CPU time is read around the measured window: the server, and the database when local. */
   pids?: { server: number; database: number | null };
 }
@@ -33,44 +39,10 @@ export interface LoadResult {
   graphqlErrors: number; // 2xx bodies containing "errors"
   durationSec: number;
   statements: number | null; // SQL statements the server ran for the `sent` requests
+  rowsRead: number | null; // rows the bench database read for the `sent` requests (bench/rows.ts)
+  rowsByTable: Record<string, number> | null; // the same, per table
   serverCpuMs: number | null; // server process CPU per completed request, ms
   databaseCpuMs: number | null; // database server CPU per completed request, ms (null when not local)
-}
-
-const BODIES = 4_096;
-const MIX: [number, OperationName][] = [[0.7, 'UserById'], [0.9, 'Dashboard'], [1, 'PlaceOrder']];
-
-function bodies(workload: LoadWorkload, seed: number): string[] {
-  const rand = prng(seed);
-  const count = workload === 'Dashboard' ? 1 : BODIES;
-  return Array.from({ length: count }, () => {
-    const r = rand();
-    const op = workload === 'Mixed' ? (MIX.find(([w]) => r < w)?.[1] ?? 'UserById') : workload;
-    return JSON.stringify(requestBody(op, rand));
-  });
-}
-
-/** Sum of every sample of gateway_sql_statements_total (labels, if any, are summed over). */
-export function parsePrometheusCounter(text: string, name: string): number | null {
-  let sum: number | null = null;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name) || (line[name.length] !== ' ' && line[name.length] !== '{')) continue;
-    const value = Number(line.trim().split(/\s+/).at(-1));
-    if (Number.isFinite(value)) sum = (sum ?? 0) + value;
-  }
-  return sum;
-}
-
-async function statements(stats: LoadConfig['stats']): Promise<number | null> {
-  if (!stats) return null;
-  try {
-    const res = await fetch(stats.url, { signal: AbortSignal.timeout(5_000) });
-    if (!res.ok) return null;
-    if (stats.kind === 'json') return ((await res.json()) as { statements?: number }).statements ?? null;
-    return parsePrometheusCounter(await res.text(), 'gateway_sql_statements_total');
-  } catch {
-    return null; // no counter: the table shows n/a
-  }
 }
 
 /**
@@ -101,30 +73,38 @@ function cannon(cfg: LoadConfig, list: string[], duration: number, onLatency?: (
   return run;
 }
 
-/** The q-quantile (0..1) of sorted values, nearest rank. */
-export function quantile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+/**
+ * Lets the requests still in flight when autocannon stops finish on the server before the
+ * counters are read: autocannon abandons them, the server does not. At least 300 ms, and three
+ * times the slowest latency seen (a 100-order list at scale 20 takes longer than 300 ms); when
+ * nothing completed in the window, each request took longer than the window itself.
+ */
+function settle(latencies: readonly number[], windowSeconds: number): Promise<void> {
+  const slowest = latencies.length === 0 ? windowSeconds * 1000 : latencies.reduce((m, x) => (x > m ? x : m), 0);
+  return new Promise((ok) => setTimeout(ok, Math.min(15_000, Math.max(300, 3 * slowest))));
 }
-
-/** Lets the requests still in flight when autocannon stops finish on the server. */
-const settle = (): Promise<void> => new Promise((ok) => setTimeout(ok, 300));
 
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2] ?? '') as LoadConfig;
-  const list = bodies(cfg.workload, cfg.seed);
-  if (cfg.warmup > 0) await cannon(cfg, list, cfg.warmup);
-  await settle();
-  const before = await statements(cfg.stats);
+  const list = bodies(cfg.workload, cfg.seed, cfg.ctx);
+  const rows = cfg.rows ? await RowsCounter.open(cfg.rows.serverUrl, cfg.rows.schema) : null;
+  const warm: number[] = [];
+  if (cfg.warmup > 0) await cannon(cfg, list, cfg.warmup, (ms) => warm.push(ms));
+  await settle(warm, cfg.warmup);
+  const before = await statementCount(cfg.stats);
+  const rowsBefore = rows ? await rows.read() : null;
   const cpu = () => ({ server: cfg.pids ? cpuSeconds(cfg.pids.server) : null, database: cfg.pids?.database ? cpuSeconds(cfg.pids.database) : null });
   const cpuBefore = cpu();
   const latencies: number[] = [];
   const r = await cannon(cfg, list, cfg.duration, (ms) => latencies.push(ms));
-  await settle();
+  await settle(latencies, cfg.duration);
   const sorted = Float64Array.from(latencies).sort();
   const ms = (q: number): number => Math.round(quantile(sorted, q) * 1000) / 1000;
   const cpuAfter = cpu();
-  const after = await statements(cfg.stats);
+  const after = await statementCount(cfg.stats);
+  const rowsAfter = rows ? await rows.read() : null;
+  await rows?.close();
+  const rowsUsed = rowsDelta(rowsBefore, rowsAfter);
   const perRequest = (a: number | null, b: number | null): number | null =>
     a === null || b === null || r.requests.total === 0 ? null : Math.round(((b - a) * 1000 * 1000) / r.requests.total) / 1000;
   const result: LoadResult = {
@@ -139,6 +119,8 @@ async function main(): Promise<void> {
     graphqlErrors: r.mismatches,
     durationSec: r.duration,
     statements: before === null || after === null ? null : after - before,
+    rowsRead: rowsUsed?.total ?? null,
+    rowsByTable: rowsUsed?.byTable ?? null,
     serverCpuMs: perRequest(cpuBefore.server, cpuAfter.server),
     databaseCpuMs: perRequest(cpuBefore.database, cpuAfter.database),
   };

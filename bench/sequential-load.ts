@@ -1,45 +1,23 @@
-// A small closed-loop HTTP client for bench/instructions.sh: sends `count`
-// requests of one workload over `concurrency` keep-alive connections, the
-// bodies from the benchmark's own deterministic generator, and fails if any
-// answer is not a 200 without errors.
-//   tsx bench/sequential-load.ts <port> <UserById|Dashboard|PlaceOrder> <count> [concurrency]
-import http from 'node:http';
-import { prng } from './common.ts';
-import { requestBody, WORKLOADS, type OperationName } from './operations.ts';
+// A small closed-loop HTTP client for bench/instructions.sh: sends `count` requests of one
+// workload over `concurrency` keep-alive connections, the bodies from the benchmark's own
+// deterministic generator, and fails if any answer is not a 200 without errors.
+//   tsx bench/sequential-load.ts <port> <workload> <count> [concurrency] [scale]
+// DeepPage and Mixed first walk the users list of that server for their cursors (bench/cursors.ts).
+import { bodies, LOAD_WORKLOADS, type LoadWorkload } from './bodies.ts';
+import { walkUserCursors } from './cursors.ts';
+import { runSequential } from './sequential.ts';
 
-const [port, workload, countText, concurrencyText = '4'] = process.argv.slice(2);
-if (!port || !WORKLOADS.includes(workload as OperationName) || !countText) {
-  console.error('usage: tsx bench/sequential-load.ts <port> <UserById|Dashboard|PlaceOrder> <count> [concurrency]');
+const [port, workload, countText, concurrencyText = '4', scaleText = '1'] = process.argv.slice(2);
+if (!port || !LOAD_WORKLOADS.includes(workload ?? '') || !countText) {
+  console.error(`usage: tsx bench/sequential-load.ts <port> <${LOAD_WORKLOADS.join('|')}> <count> [concurrency] [scale]`);
   process.exit(2);
 }
-const rand = prng(7);
-const agent = new http.Agent({ keepAlive: true, maxSockets: Number(concurrencyText) });
-let left = Number(countText);
-let failed = 0;
-
-function one(): Promise<void> {
-  const body = JSON.stringify(requestBody(workload as OperationName, rand));
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port: Number(port), path: '/graphql', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => {
-          if (res.statusCode !== 200 || text.includes('"errors"')) failed++;
-          resolve();
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-await Promise.all(Array.from({ length: Number(concurrencyText) }, async () => { while (left-- > 0) await one(); }));
-agent.destroy();
-if (failed > 0) {
-  console.error(`${failed} of ${countText} requests failed`);
+const origin = `http://127.0.0.1:${port}`;
+const needsCursors = workload === 'DeepPage' || workload === 'Mixed';
+const ctx = { scale: Number(scaleText), userCursors: needsCursors ? await walkUserCursors(origin) : [] };
+const count = Number(countText);
+const result = await runSequential(origin, bodies(workload as LoadWorkload, 7, ctx, Math.min(count, 4_096)), { count, concurrency: Number(concurrencyText) });
+if (result.failed > 0) {
+  console.error(`${result.failed} of ${count} requests failed; the first: ${result.firstFailure}`);
   process.exit(1);
 }
