@@ -5,7 +5,7 @@
 // (see mariadbd.ts), and its directory is removed by the next pair started on
 // this machine by anyone. Pairs of live processes, other engineers' runs
 // included, are never touched.
-import { accessSync, constants, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TEMPLATE_PREFIX } from './data-dir.ts';
@@ -21,19 +21,25 @@ interface Owner {
   startTime: string | null;
 }
 
+/** A pair takes ~50 MB and the template ~25 MB; several test files start pairs at once. */
+const SHM_MIN_FREE_BYTES = 1024 * 1024 * 1024;
+
 /**
- * Where pair directories go by default: /dev/shm (tmpfs) when it is there, as
- * mariadb-install-db and the servers fsync a lot, and on a disk shared with
- * other work creating a data directory took 4-5 s instead of 1.5-2 s;
- * otherwise the OS temp dir.
+ * Where pair directories go by default: /dev/shm (tmpfs) when it is there
+ * with room to spare, as mariadb-install-db and the servers fsync a lot, and
+ * on a disk shared with other work creating a data directory took 4-5 s
+ * instead of 1.5-2 s; otherwise the OS temp dir. (A container's /dev/shm is
+ * often 64 MB, too small for two pairs.)
  */
 export function defaultBaseDir(): string {
   try {
     accessSync('/dev/shm', constants.W_OK);
-    return '/dev/shm';
+    const { bavail, bsize } = statfsSync('/dev/shm');
+    if (bavail * bsize >= SHM_MIN_FREE_BYTES) return '/dev/shm';
   } catch {
-    return os.tmpdir();
+    // no /dev/shm here
   }
+  return os.tmpdir();
 }
 
 export function markOwned(dir: string): void {
