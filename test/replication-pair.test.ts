@@ -4,6 +4,7 @@
 // SLAVE, a replica server stopped (or killed) and started again rejoins and
 // catches up by itself, the GTID wait is bounded, and close() leaves nothing
 // behind. Concurrency and process death: test/replication-pair-lifecycle.test.ts.
+import { createServer } from 'node:net';
 import mysqlCallback from 'mysql2';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -47,6 +48,8 @@ describe('a replica pair', () => {
     const [r] = await rowsOn(replica, 'SELECT @@server_id AS id, @@read_only AS ro');
     expect(p).toEqual({ id: '1', log_bin: '1', format: 'ROW', strict: '1', ro: '0' });
     expect(r).toEqual({ id: '2', ro: '1' });
+    // Temporary files too stay in the pair's directory, away from the machine's server's in /tmp.
+    expect(await rowsOn(primary, 'SELECT @@tmpdir AS tmpdir')).toEqual([{ tmpdir: pair.primary.tmpDir }]);
   });
 
   it('copies a table created and a row inserted on the primary to the replica', async () => {
@@ -108,6 +111,23 @@ describe('a replica pair', () => {
     expect(await pair.waitForReplica()).toBe(true);
     expect(await rowsOn(replica, 'SELECT id FROM rp.items WHERE id IN (3, 4) ORDER BY id')).toEqual([{ id: 3 }, { id: 4 }]);
     expect(await pair.slaveStatus()).toMatchObject({ Slave_IO_Running: 'Yes', Slave_SQL_Running: 'Yes', Using_Gtid: 'Slave_Pos' });
+  });
+
+  it('says so when the stopped replica cannot come back because another process took its port, and comes back once it is free', async () => {
+    await replica.end();
+    await pair.stopReplica();
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(pair.replica.port, '127.0.0.1', resolve));
+    try {
+      await expect(pair.startReplica()).rejects.toThrow(
+        `The replica's port ${pair.replica.port} was taken by another process while the replica was stopped, so it cannot come back on the same URL.`,
+      );
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
+    await pair.startReplica();
+    replica = await connectUrl(pair.replicaUrl);
+    expect(await pair.waitForReplica()).toBe(true);
   });
 
   it('recovers from a crash (SIGKILL) of the replica and ends with the same table as the primary', async () => {

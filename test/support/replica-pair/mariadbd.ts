@@ -9,7 +9,7 @@
 //   and runs in its own process group, so a Ctrl-C in a terminal reaches only
 //   the parent, which then shuts it down cleanly.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
@@ -64,6 +64,7 @@ export class MariadbServer {
   readonly socket: string;
   readonly pidFile: string;
   readonly errorLog: string;
+  readonly tmpDir: string;
   #port = 0;
   /** Where the error log stood when the server last started. */
   #logOffset = 0;
@@ -76,6 +77,7 @@ export class MariadbServer {
     this.socket = path.join(options.dir, 'mariadbd.sock');
     this.pidFile = path.join(options.dir, 'mariadbd.pid');
     this.errorLog = path.join(options.dir, 'error.log');
+    this.tmpDir = path.join(options.dir, 'tmp');
     // sun_path holds 108 bytes; a long TMPDIR would otherwise fail deep inside mariadbd.
     if (Buffer.byteLength(this.socket) > 100) {
       throw new Error(`The socket path ${this.socket} is too long for a unix socket (over 100 bytes); start the pair with a shorter baseDir.`);
@@ -102,7 +104,14 @@ export class MariadbServer {
   /** Starts the server: on a fresh free port the first time, on the same port again after stop(). Resolves once it accepts connections. */
   async start(): Promise<void> {
     if (this.running) throw new Error(`The ${this.name} is already running (pid ${this.#child?.pid}).`);
-    if (this.#port !== 0) return this.#startOn(this.#port);
+    if (this.#port !== 0) {
+      try {
+        return await this.#startOn(this.#port);
+      } catch (error) {
+        if (!(error instanceof PortInUseError)) throw error;
+        throw new Error(`The ${this.name}'s port ${this.#port} was taken by another process while the ${this.name} was stopped, so it cannot come back on the same URL.`);
+      }
+    }
     for (let attempt = 1; ; attempt++) {
       const port = await (this.options.pickPort ?? freePort)();
       try {
@@ -183,6 +192,7 @@ export class MariadbServer {
   async #startOn(port: number): Promise<void> {
     const { binaries, serverId, extraArgs, startTimeoutMs } = this.options;
     this.#logOffset = existsSync(this.errorLog) ? statSync(this.errorLog).size : 0;
+    mkdirSync(this.tmpDir, { recursive: true });
     const args = [
       '--no-defaults', // must come first: nothing from /etc/mysql may reach this server
       ...(process.getuid?.() === 0 ? ['--user=root'] : []),
@@ -191,6 +201,8 @@ export class MariadbServer {
       `--socket=${this.socket}`,
       `--pid-file=${this.pidFile}`,
       `--log-error=${this.errorLog}`,
+      // Its own temporary files in its own directory: never among those of the machine's server in /tmp.
+      `--tmpdir=${this.tmpDir}`,
       `--server-id=${serverId}`,
       ...COMMON_SERVER_ARGS,
       ...extraArgs,
