@@ -10,7 +10,10 @@ export type ErrorCode =
   | 'INSUFFICIENT_STOCK'
   | 'QUERY_TOO_COMPLEX'
   | 'SERVICE_UNAVAILABLE'
-  | 'TIMEOUT';
+  | 'TIMEOUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED';
 
 export abstract class AppError extends GraphQLError {
   abstract readonly code: ErrorCode;
@@ -71,6 +74,30 @@ export class TimeoutError extends AppError {
   readonly code = 'TIMEOUT' as const;
   constructor(message = 'The request took longer than its time limit.') {
     super(message, 'TIMEOUT');
+  }
+}
+
+/** No token, or a token that does not verify, where one is needed. */
+export class UnauthenticatedError extends AppError {
+  readonly code = 'UNAUTHENTICATED' as const;
+  constructor(message = 'This needs a token: send "Authorization: Bearer <token>".') {
+    super(message, 'UNAUTHENTICATED');
+  }
+}
+
+/** The viewer's role may not do this. */
+export class ForbiddenError extends AppError {
+  readonly code = 'FORBIDDEN' as const;
+  constructor(message: string) {
+    super(message, 'FORBIDDEN');
+  }
+}
+
+/** Over a rate limit; `retryAfterSeconds` is also sent as the Retry-After header. */
+export class RateLimitedError extends AppError {
+  readonly code = 'RATE_LIMITED' as const;
+  constructor(message: string, retryAfterSeconds: number, limit: 'requests' | 'mutations', max: number) {
+    super(message, 'RATE_LIMITED', { limit, max, retryAfterSeconds });
   }
 }
 

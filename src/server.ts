@@ -19,17 +19,18 @@ import { fastPathMediaType, parseParams, writeAnswer } from './http/graphql-fast
 import { createLoaders } from './loaders.ts';
 import { cancelOrder } from './orders/cancel-order.ts';
 import { placeOrder } from './orders/place-order.ts';
-import { createCompiledExecutor } from './planner/compiled-execution.ts';
+import { createCompiledExecutor } from './compiled/compiled-path.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { useInputErrorCodes } from './plugins/input-errors.ts';
 import { useJitExecution } from './plugins/jit.ts';
-import { useQueryLimits, withinLimits } from './plugins/limits.ts';
+import { admittedCost, useQueryLimits } from './plugins/limits.ts';
+import { useRequestGuards } from './plugins/request-guards.ts';
 import { logRequest, logStatements, onRequestDone, useRequestFacts } from './plugins/logging.ts';
 import { createMetrics } from './plugins/metrics.ts';
 import { useRequestTimeout } from './plugins/timeout.ts';
+import { useTrustedDocuments } from './plugins/trusted-documents.ts';
 import { createAppPubSub } from './pubsub.ts';
 import { resolvers, typeDefs } from './schema.ts';
-import type { Services } from './services.ts';
 
 export interface AppOptions {
   /** Test hook: every loader batch's keys. */
@@ -61,7 +62,6 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const log = options.logger ?? createLogger(config.logLevel);
   const db = createDb(config);
   const pubsub = createAppPubSub(config, log);
-  const services: Services = { db, pubsub };
   const loaderOptions = { maxBatchSize: config.maxBatchSize, onBatch: options.onLoaderBatch };
   const metrics = createMetrics(db);
   const stopStatementLog = logStatements(log, db.stats);
@@ -84,19 +84,19 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   };
   const stopCacheFeed = cache && cacheFeed ? pubsub.onCacheInvalidation((entities) => void cache.invalidate(entities)) : () => {};
   const compiled = config.compiledQueries
-    ? createCompiledExecutor(schema, db.direct, {
+    ? createCompiledExecutor(schema, db, {
         maxObjects: config.compiledMaxObjects,
         deadlinePeriodMs: Deadlines.periodFor(config.limits.requestTimeoutMs),
         cache,
         preparedStatements: config.preparedStatements,
         maxTokens: config.limits.maxTokens,
         // Over any limit: decline, so the ordinary path answers QUERY_TOO_COMPLEX.
-        admits: (document, variables, operationName) => withinLimits(schema, document, variables, operationName, config.limits),
+        measure: (document, variables, operationName) => admittedCost(schema, document, variables, operationName, config.limits),
         // As maskError does on the ordinary path: the driver's cause goes to the log.
         onServiceError: (error) => log.warn({ code: error.code, err: error.cause, requestId: db.stats.currentScope()?.requestId }, error.message),
         mutations: config.compiledMutations
           ? {
-              run: (field, args) => (field === 'placeOrder' ? placeOrder(db, args.input, pubsub) : cancelOrder(db.kysely, args.id)),
+              run: (field, args) => (field === 'placeOrder' ? placeOrder(db, args.input, pubsub) : cancelOrder(db, args.id)),
               after: (field) => invalidateCache([...MUTATION_EFFECTS[field]!]),
               unexpected: (error) => {
                 const requestId = db.stats.currentScope()?.requestId;
@@ -121,6 +121,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     plugins: [
       // Facts first, so a request refused by a limit is still logged under its operation name.
       useRequestFacts(db.stats),
+      useRequestGuards(),
+      ...(config.trustedDocuments ? [useTrustedDocuments(config.trustedDocuments)] : []),
       useQueryLimits(config.limits),
       useRequestTimeout({ timeoutMs: config.limits.requestTimeoutMs, stats: db.stats }),
       useInputErrorCodes(),
@@ -153,12 +155,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       const scope = db.stats.currentScope();
       const requestId = scope?.requestId ?? randomUUID();
       return {
-        db: db.kysely,
-        loaders: createLoaders(db.kysely, loaderOptions),
+        db,
+        pubsub,
+        loaders: createLoaders(db, loaderOptions),
         requestId,
         log: log.child({ requestId }),
         config,
-        services,
       };
     },
   });

@@ -4,7 +4,15 @@
 // request goes on to Yoga's full handler with the same body. GET, SSE,
 // multipart, GraphiQL and anything unusual never come here (see server.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { GraphQLParams } from '../planner/compiled-execution.ts';
+import { paramsRefusal, withoutPrototype } from '../plugins/request-guards.ts';
+
+/** A GraphQL-over-HTTP request body, as parsed and before any check. */
+export interface GraphQLParams {
+  query?: unknown;
+  variables?: unknown;
+  operationName?: unknown;
+  extensions?: unknown;
+}
 
 const JSON_TYPE = 'application/json';
 const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json';
@@ -31,13 +39,25 @@ export function fastPathMediaType(req: IncomingMessage): string | null {
   return null;
 }
 
+/**
+ * The body's parameters, or null when Yoga must answer: not JSON, not an
+ * object, or parameters Yoga refuses (extensions that are not an object,
+ * variables or extensions nested too deep; see plugins/request-guards.ts).
+ */
 export function parseParams(body: Buffer): GraphQLParams | null {
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(body.toString('utf8'));
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as GraphQLParams) : null;
+    parsed = JSON.parse(body.toString('utf8'));
   } catch {
     return null;
   }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
+  const params = parsed as GraphQLParams & { extensions?: unknown };
+  const { variables, extensions } = params;
+  if (extensions != null && (typeof extensions !== 'object' || Array.isArray(extensions))) return null;
+  if (paramsRefusal(variables, extensions)) return null;
+  if (variables && typeof variables === 'object' && !Array.isArray(variables)) params.variables = withoutPrototype(variables);
+  return params;
 }
 
 /**
