@@ -1,5 +1,6 @@
-// Runs the real server process (`node --import tsx src/main.ts`) with a given
-// environment and collects its output line by line.
+// Runs the real server process (`node --import tsx src/main.ts`), or another
+// entry point of the repository, with a given environment and collects its
+// output line by line.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +26,12 @@ export function parseJsonLine(line: string): Record<string, any> | null {
 }
 
 export function spawnGateway(env: Record<string, string>): GatewayProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  return spawnTsx('src/main.ts', [], env);
+}
+
+/** Runs a TypeScript entry point of the repository (`node --import tsx <script> ...args`): the child's pid is the script's own. */
+export function spawnTsx(script: string, args: readonly string[], env: Record<string, string>): GatewayProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
