@@ -94,6 +94,15 @@ describe('compiled mutations answer as the resolvers do', () => {
     expect(await rows(compiled.conn, 'SELECT (SELECT COUNT(*) FROM orders) o, (SELECT SUM(stock) FROM products) s')).toEqual(before);
   });
 
+  it('Product.inStock comes from the stock the write left: taking the last unit makes it false on both paths', async () => {
+    const ids = await Promise.all([compiled, resolvers].map((s) => insertProduct(s.conn, 'LAST-ONE', 'Last one', '2.00', 1)));
+    expect(ids[0]).toBe(ids[1]);
+    const query = 'mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { items { product { id stock inStock } } } }';
+    const { statements, body } = await same(query, { input: { userId: '1', items: [{ productId: ids[0], quantity: 1 }] } });
+    expect(body.data.placeOrder.items).toEqual([{ product: { id: ids[0], stock: 0, inStock: false } }]);
+    expect(statements).toBe(6);
+  });
+
   it('a variable of the wrong type is refused before anything runs', async () => {
     await same(PLACE, { input: { userId: '1', items: [{ productId: '1', quantity: 'two' }] } });
   });

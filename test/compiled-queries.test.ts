@@ -124,6 +124,22 @@ describe('compiled queries give the same response as the resolvers', () => {
     expect(await same(q, { yes: false, no: true })).toBe(1);
   });
 
+  it('Product.inStock agrees with the inStock filter, at the root, in pages and under order items', async () => {
+    const { result, statements } = await compiled.countStatements(() =>
+      compiled.gql(`{ in: products(filter: { inStock: true }) { nodes { id inStock } } out: products(filter: { inStock: false }) { nodes { id inStock } } }`),
+    );
+    expect(statements).toBe(1);
+    expect(result.body.data.in.nodes.every((p: any) => p.inStock === true)).toBe(true);
+    expect(result.body.data.out.nodes.map((p: any) => p.inStock)).toEqual([false]);
+    expect(
+      await same(`{
+        all: products { nodes { id stock inStock } }
+        one: product(id: "${id.p2}") { inStock }
+        orders(first: 3) { nodes { items { product { id inStock } } } }
+      }`),
+    ).toBe(1);
+  });
+
   it('filters with literal % and _, price bounds, stock and date windows', async () => {
     expect(
       await same(`{

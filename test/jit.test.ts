@@ -59,6 +59,17 @@ describe('graphql-jit answers as graphql-js does', () => {
     expect(r.body.data.users.nodes[0].orders.nodes).toHaveLength(4);
   });
 
+  it('Product.inStock, a field derived from the domain definition, on graphql-jit', async () => {
+    await conn.query("INSERT INTO products (sku, name, price, stock) VALUES ('JIT-EMPTY', 'Empty', '1.00', 0)");
+    try {
+      const r = await same('{ products { nodes { sku stock inStock } } }');
+      expect(r.jit).toEqual([true]);
+      expect(r.body.data.products.nodes.map((p: any) => p.inStock)).toEqual([true, true, false]);
+    } finally {
+      await conn.query("DELETE FROM products WHERE sku = 'JIT-EMPTY'");
+    }
+  });
+
   it('every scalar, repeated and aliased fields in their first-seen order', async () => {
     const r = await same(`{
       users { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { email id } } nodes { totalSpent name createdAt id orderCount name } }

@@ -221,6 +221,8 @@ export type Product = {
   createdAt: Scalars['DateTime']['output'];
   /** The product's id: the decimal primary key as a string. */
   id: Scalars['ID']['output'];
+  /** True when at least one unit is in stock (stock > 0): the same rule as the `inStock` filter. */
+  inStock: Scalars['Boolean']['output'];
   /** Display name, at most 200 characters. */
   name: Scalars['String']['output'];
   /** Current unit price. */
@@ -618,6 +620,7 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 export type ProductResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  inStock?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   price?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   sku?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

@@ -2,11 +2,11 @@
 // stored, and ProductFilter as conditions. The repositories, the resolvers and
 // the compiled path all read these, so a field or filter is written here once.
 import { compare, contains, type Condition } from '../db/conditions.ts';
-import { column, type FieldDef } from '../fields.ts';
+import { column, flag, type FieldDef } from '../fields.ts';
 
 export const PRODUCT_TABLE = 'products';
 
-/** What "in stock" means, for the inStock filter. */
+/** What "in stock" means: the inStock filter and the Product.inStock field. */
 export const IN_STOCK = compare('stock', '>', 0);
 const OUT_OF_STOCK = compare('stock', '=', 0);
 
@@ -16,6 +16,7 @@ export const PRODUCT_FIELDS: Record<string, FieldDef> = {
   name: column('name', 'string'),
   price: column('price', 'money'),
   stock: column('stock', 'int'),
+  inStock: flag(IN_STOCK),
   createdAt: column('created_at', 'datetime'),
 };
 
