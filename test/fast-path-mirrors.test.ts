@@ -3,19 +3,17 @@
 // behaviour is held here to the same answer on both paths: the same request
 // to a gateway whose fast path answers it and to one where Yoga does.
 import type mysql from 'mysql2/promise';
-import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configWith, type Config } from '../src/config.ts';
 import { createTestDatabase, sqlConnection } from './support/db.ts';
+import { captureLogs, type LogLine } from './support/logs.ts';
 import { insertShopRows } from './support/rows.ts';
 import { errorsByPath, startTestServer, type TestServer } from './support/server.ts';
 
-type LogLine = Record<string, any>;
 let base: Config;
 let conn: mysql.Connection;
 const servers: TestServer[] = [];
-const logs: LogLine[] = [];
-const logger = pino({ level: 'info', base: undefined }, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
+const { logger, waitFor: waitForLog } = captureLogs('info');
 
 /** A gateway whose fast path answers what it can, and one where every request goes through Yoga. */
 async function pair(overrides: Parameters<typeof configWith>[1] = {}) {
@@ -36,15 +34,6 @@ afterAll(async () => {
   await Promise.all(servers.map((server) => server.close()));
   await conn?.end();
 });
-
-async function waitForLog(predicate: (line: LogLine) => boolean): Promise<LogLine> {
-  for (let i = 0; i < 100; i++) {
-    const found = logs.find(predicate);
-    if (found) return found;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('log line not found');
-}
 
 const sameAnswer = (a: { status: number; body: unknown }, b: { status: number; body: unknown }) => {
   expect(a.status).toBe(b.status);

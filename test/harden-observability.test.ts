@@ -1,26 +1,24 @@
 // Traceability and observability: a request id on every response, masked
 // errors that carry it while the log keeps the full error, one log line per
 // request, SQL statements at debug level, and Prometheus counters at /metrics.
-import { pino } from 'pino';
 import { register as globalRegistry } from 'prom-client';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configWith, type Config } from '../src/config.ts';
 import { createTestDatabase, sqlConnection } from './support/db.ts';
+import { captureLogs } from './support/logs.ts';
 import { insertShopRows } from './support/rows.ts';
 import { seenErrors, startTestServer, type TestServer } from './support/server.ts';
 
-type LogLine = Record<string, any>;
 let config: Config;
 let server: TestServer;
 let conn: mysql.Connection;
-const logs: LogLine[] = [];
+const { logger, lines: logs, waitFor: waitForLog } = captureLogs('debug');
 
 beforeAll(async () => {
   config = await createTestDatabase('harden_observability');
   await insertShopRows(config);
   conn = await sqlConnection(config);
-  const logger = pino({ level: 'debug', base: undefined }, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
   server = await startTestServer(configWith(config, { logLevel: 'debug' }), { logger });
 });
 
@@ -28,15 +26,6 @@ afterAll(async () => {
   await server?.close();
   await conn?.end();
 });
-
-async function waitForLog(predicate: (line: LogLine) => boolean): Promise<LogLine> {
-  for (let i = 0; i < 100; i++) {
-    const found = logs.find(predicate);
-    if (found) return found;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('log line not found');
-}
 
 async function metricsText(s: TestServer): Promise<string> {
   const res = await fetch(`${s.url}/metrics`);
