@@ -15,6 +15,7 @@ import { createResponseCache } from './cache/create-cache.ts';
 import { MUTATION_EFFECTS, type CachedEntity, type ResponseCache } from './cache/response-cache.ts';
 import { isAppError, TimeoutError } from './errors.ts';
 import { withBodyCap } from './http/body.ts';
+import { renderGraphiQL, useGraphiQLAssets } from './http/graphiql.ts';
 import { fastPathMediaType, parseParams, writeAnswer } from './http/graphql-fast-path.ts';
 import { createLoaders } from './loaders.ts';
 import { cancelOrder } from './orders/cancel-order.ts';
@@ -113,12 +114,15 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: { title: 'Shop GraphQL gateway' },
+    // GraphiQL from this process, not a CDN (src/http/graphiql.ts), so it works offline.
+    renderGraphiQL,
     healthCheckEndpoint: null as unknown as string,
     logging: false,
     // The body cap lives in the node:http front (src/http/body.ts); batching stays off.
     maxRequestBodySize: false,
     batching: false,
     plugins: [
+      useGraphiQLAssets(),
       // Facts first, so a request refused by a limit is still logged under its operation name.
       useRequestFacts(db.stats),
       useQueryLimits(config.limits),
