@@ -1,5 +1,6 @@
 // The only reader of process.env. Everything else receives a validated,
 // frozen Config, so tests can build the app in-process with any values.
+import { loadTrustedDocuments, TrustedDocumentsError, type TrustedDocumentsPolicy } from './http/trusted-documents.ts';
 
 export interface Config {
   /** mysql://user:pass@host:port/database */
@@ -36,6 +37,30 @@ export interface Config {
   readonly compiledMaxObjects: number;
   /** Execute what the compiled path declines with graphql-jit instead of graphql-js's executor. */
   readonly graphqlJit: boolean;
+  /** TRUSTED_DOCUMENTS (a client-preset manifest, read at start) and TRUSTED_DOCUMENTS_ONLY; null when unset. */
+  readonly trustedDocuments: TrustedDocumentsPolicy | null;
+  readonly auth: AuthConfig;
+  readonly rateLimit: RateLimitConfig;
+}
+
+/** Token verification (src/auth/); neither jwtSecret nor jwksUrl set = authentication off. */
+export interface AuthConfig {
+  /** HS256 secret (AUTH_JWT_SECRET). */
+  readonly jwtSecret: string | null;
+  /** RS256/ES256 key set URL (AUTH_JWKS_URL). */
+  readonly jwksUrl: string | null;
+  /** Required `iss` (AUTH_JWT_ISSUER). */
+  readonly issuer: string | null;
+  /** Required `aud` (AUTH_JWT_AUDIENCE). */
+  readonly audience: string | null;
+}
+
+/** Per-client request limits (src/http/rate-limit.ts); null = no limit. */
+export interface RateLimitConfig {
+  /** Requests per client per minute (RATE_LIMIT_PER_MINUTE). */
+  readonly perMinute: number | null;
+  /** Mutations per client per minute (RATE_LIMIT_MUTATIONS_PER_MINUTE), counted besides the requests. */
+  readonly mutationsPerMinute: number | null;
 }
 
 export interface DatabaseTarget {
@@ -173,6 +198,12 @@ export function loadConfig(env: Env = process.env): Config {
     compiledMutations: bool(env, 'COMPILED_MUTATIONS', true),
     compiledMaxObjects: int(env, 'COMPILED_MAX_OBJECTS', 20000, 1, 1_000_000),
     graphqlJit: bool(env, 'GRAPHQL_JIT', true),
+    trustedDocuments: trustedDocuments(env),
+    auth: authConfig(env),
+    rateLimit: {
+      perMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 0, 0, 1_000_000) || null,
+      mutationsPerMinute: int(env, 'RATE_LIMIT_MUTATIONS_PER_MINUTE', 0, 0, 1_000_000) || null,
+    },
     limits: {
       maxDepth: int(env, 'MAX_QUERY_DEPTH', 10, 1, 1000),
       maxAliases: int(env, 'MAX_QUERY_ALIASES', 30, 1, 10000),
@@ -187,6 +218,53 @@ export function loadConfig(env: Env = process.env): Config {
     },
   };
   return deepFreeze(config);
+}
+
+function trustedDocuments(env: Env): TrustedDocumentsPolicy | null {
+  const file = env.TRUSTED_DOCUMENTS?.trim();
+  const only = bool(env, 'TRUSTED_DOCUMENTS_ONLY', false);
+  if (!file) {
+    if (only) throw new ConfigError('TRUSTED_DOCUMENTS_ONLY', 'is true, but TRUSTED_DOCUMENTS (the manifest of the documents to allow) is not set');
+    return null;
+  }
+  try {
+    return { documents: loadTrustedDocuments(file), only };
+  } catch (error) {
+    if (error instanceof TrustedDocumentsError) throw new ConfigError('TRUSTED_DOCUMENTS', error.message);
+    throw error;
+  }
+}
+
+/** Messages never echo AUTH_JWT_SECRET: a bad value is described, not shown. */
+function authConfig(env: Env): AuthConfig {
+  const jwtSecret = env.AUTH_JWT_SECRET?.trim() || null;
+  const jwksUrl = env.AUTH_JWKS_URL?.trim() || null;
+  const issuer = env.AUTH_JWT_ISSUER?.trim() || null;
+  const audience = env.AUTH_JWT_AUDIENCE?.trim() || null;
+  if (jwtSecret !== null && jwksUrl !== null) {
+    throw new ConfigError('AUTH_JWT_SECRET', 'is set together with AUTH_JWKS_URL; set one of them (HS256 secret or RS256/ES256 key set)');
+  }
+  // A secret an attacker can search: HS256 wants at least 256 bits.
+  if (jwtSecret !== null && Buffer.byteLength(jwtSecret) < 32) {
+    throw new ConfigError('AUTH_JWT_SECRET', `must be at least 32 bytes (256 bits), but has ${Buffer.byteLength(jwtSecret)}`);
+  }
+  if (jwksUrl !== null) {
+    let url: URL | null = null;
+    try {
+      url = new URL(jwksUrl);
+    } catch {
+      // reported below
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+      throw new ConfigError('AUTH_JWKS_URL', `must be an http:// or https:// URL, but got "${jwksUrl}"`);
+    }
+  }
+  if (jwtSecret === null && jwksUrl === null) {
+    // Checked "when set": set without a key, nothing would check them.
+    if (issuer !== null) throw new ConfigError('AUTH_JWT_ISSUER', 'is set, but neither AUTH_JWT_SECRET nor AUTH_JWKS_URL is, so authentication is off');
+    if (audience !== null) throw new ConfigError('AUTH_JWT_AUDIENCE', 'is set, but neither AUTH_JWT_SECRET nor AUTH_JWKS_URL is, so authentication is off');
+  }
+  return { jwtSecret, jwksUrl, issuer, audience };
 }
 
 /** Config with overrides, for tests that build the app in-process. */

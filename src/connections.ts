@@ -4,7 +4,7 @@
 // totalCount and hasPreviousPage cost a statement each, so they are thunks
 // that run only when a client selects them.
 import { BadUserInputError } from './errors.ts';
-import { MAX_ID } from './scalars.ts';
+import { MAX_ID } from './values.ts';
 
 export type CursorKind = 'User' | 'Order' | 'Product';
 

@@ -1,20 +1,21 @@
 // What every resolver receives, built once per request: the database handle,
-// fresh loaders, the request id and a logger bound to it.
+// the event feed, fresh loaders, the request id and a logger bound to it.
 import type { YogaInitialContext } from 'graphql-yoga';
-import type { Kysely } from 'kysely';
 import type { Config } from './config.ts';
-import type { Database } from './db/database.ts';
+import type { Db } from './db/pool.ts';
 import type { Loaders } from './loaders.ts';
 import type { Logger } from './logger.ts';
-import type { Services } from './services.ts';
+import type { AppPubSub } from './pubsub.ts';
 
 export interface AppContext {
-  readonly db: Kysely<Database>;
+  /** The one database handle: reads, writes and transactions (db.transaction). */
+  readonly db: Db;
+  /** Live events (orderPlaced): in-process, or through Redis when REDIS_URL is set. */
+  readonly pubsub: AppPubSub;
   readonly loaders: Loaders;
   readonly requestId: string;
   readonly log: Logger;
   readonly config: Config;
-  readonly services: Services;
 }
 
 export type Context = YogaInitialContext & AppContext;

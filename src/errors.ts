@@ -1,7 +1,10 @@
-// Errors a client can act on: one GraphQLError subclass per extensions.code.
-// Anything that is not one of these is masked as "Unexpected error." by the
-// server (see server.ts) and logged in full with the request id.
-import { GraphQLError } from 'graphql';
+// Errors a client can act on: one class per extensions.code, raised by any
+// layer (the database layer's TIMEOUT and SERVICE_UNAVAILABLE included), so
+// they know no GraphQL. At the GraphQL edge graphql-js wraps a thrown one in
+// a GraphQLError that takes its message and extensions; where a plugin hands
+// one to Yoga itself it goes through asGraphQLError (plugins/masking.ts).
+// Anything that is not one of these is masked as "Unexpected error." and
+// logged in full with the request id.
 
 export type ErrorCode =
   | 'NOT_FOUND'
@@ -10,12 +13,27 @@ export type ErrorCode =
   | 'INSUFFICIENT_STOCK'
   | 'QUERY_TOO_COMPLEX'
   | 'SERVICE_UNAVAILABLE'
-  | 'TIMEOUT';
+  | 'TIMEOUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED';
 
-export abstract class AppError extends GraphQLError {
+/** What a client sees of a failure it cannot act on (plugins/masking.ts). */
+export const UNEXPECTED_ERROR_MESSAGE = 'Unexpected error.';
+
+export abstract class AppError extends Error {
   abstract readonly code: ErrorCode;
+  /** What the client sees beside the message: the code first, then details (field, limit, ...). */
+  readonly extensions: { code: ErrorCode } & Record<string, unknown>;
   constructor(message: string, code: ErrorCode, extra: Record<string, unknown> = {}) {
-    super(message, { extensions: { code, ...extra } });
+    super(message);
+    this.name = new.target.name;
+    this.extensions = { code, ...extra };
+  }
+
+  /** The error as a GraphQL response lists it (without locations and path). */
+  toJSON(): { message: string; extensions: Record<string, unknown> } {
+    return { message: this.message, extensions: this.extensions };
   }
 }
 
@@ -71,6 +89,30 @@ export class TimeoutError extends AppError {
   readonly code = 'TIMEOUT' as const;
   constructor(message = 'The request took longer than its time limit.') {
     super(message, 'TIMEOUT');
+  }
+}
+
+/** No token, or a token that does not verify, where one is needed. */
+export class UnauthenticatedError extends AppError {
+  readonly code = 'UNAUTHENTICATED' as const;
+  constructor(message = 'This needs a token: send "Authorization: Bearer <token>".') {
+    super(message, 'UNAUTHENTICATED');
+  }
+}
+
+/** The viewer's role may not do this. */
+export class ForbiddenError extends AppError {
+  readonly code = 'FORBIDDEN' as const;
+  constructor(message: string) {
+    super(message, 'FORBIDDEN');
+  }
+}
+
+/** Over a rate limit; `retryAfterSeconds` is also sent as the Retry-After header. */
+export class RateLimitedError extends AppError {
+  readonly code = 'RATE_LIMITED' as const;
+  constructor(message: string, retryAfterSeconds: number, limit: 'requests' | 'mutations', max: number) {
+    super(message, 'RATE_LIMITED', { limit, max, retryAfterSeconds });
   }
 }
 

@@ -2,15 +2,15 @@
 // and no user ever sees another request's rows. After a write, the written
 // rows replace cached ones and the aggregates they change are forgotten, so a
 // mutation's response (and any later field of the same request) shows the new state.
-import type { Kysely } from 'kysely';
-import type { Database, ProductRow } from './db/database.ts';
+import type { ProductRow } from './db/database.ts';
+import type { SqlSession } from './db/direct.ts';
 import { replaceCached, type LoaderOptions } from './db/loader-helpers.ts';
 import { createOrderLoaders } from './orders/order.loaders.ts';
 import type { OrderWrite } from './orders/order.model.ts';
 import { createProductLoaders } from './products/product.loaders.ts';
 import { createUserLoaders } from './users/user.loaders.ts';
 
-export function createLoaders(db: Kysely<Database>, options: LoaderOptions) {
+export function createLoaders(db: SqlSession, options: LoaderOptions) {
   return {
     ...createUserLoaders(db, options),
     ...createProductLoaders(db, options),

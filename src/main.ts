@@ -20,6 +20,9 @@ try {
 }
 
 const log = createLogger(config.logLevel);
+if (config.auth.jwtSecret === null && config.auth.jwksUrl === null) {
+  log.warn('authentication is off (neither AUTH_JWT_SECRET nor AUTH_JWKS_URL is set): every request acts as admin');
+}
 
 // Registered before waiting for the database, so a stop during start-up is clean too.
 let stopping = false;

@@ -1,36 +1,36 @@
-// createApp(config) builds everything a process serves: the database handle,
-// the GraphQL schema with Yoga and its plugins, and the node:http handler in
-// front of it. main.ts only wires it to a port; tests build it in-process.
+// createApp(config) wires everything a process serves: the database handle,
+// the event feed, the response cache, the GraphQL schema with Yoga and its
+// plugins, the compiled path, and the node:http front (src/http/front.ts).
+// main.ts only wires it to a port; tests build it in-process.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GraphQLError } from 'graphql';
-import { createSchema, createYoga, maskError as yogaMaskError, type YogaServerInstance } from 'graphql-yoga';
+import { createSchema, createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { wireResponseCache } from './cache/create-cache.ts';
+import { useResponseCacheInvalidation } from './cache/invalidation-plugin.ts';
+import { MUTATION_EFFECTS, type ResponseCache } from './cache/response-cache.ts';
+import { createCompiledExecutor, type CompiledMutations } from './compiled/compiled-path.ts';
 import type { Config } from './config.ts';
 import type { AppContext } from './context.ts';
 import { createDb, type Db } from './db/pool.ts';
 import { Deadlines } from './deadlines.ts';
-import type { RequestScope } from './db/stats.ts';
-import { useResponseCacheInvalidation } from './cache/invalidation-plugin.ts';
-import { createResponseCache } from './cache/create-cache.ts';
-import { MUTATION_EFFECTS, type CachedEntity, type ResponseCache } from './cache/response-cache.ts';
-import { isAppError, TimeoutError } from './errors.ts';
-import { withBodyCap } from './http/body.ts';
+import { createFastPath } from './http/fast-path.ts';
+import { createHttpFront } from './http/front.ts';
 import { renderGraphiQL, useGraphiQLAssets } from './http/graphiql.ts';
-import { fastPathMediaType, parseParams, writeAnswer } from './http/graphql-fast-path.ts';
 import { createLoaders } from './loaders.ts';
+import { createLogger, type Logger } from './logger.ts';
 import { cancelOrder } from './orders/cancel-order.ts';
 import { placeOrder } from './orders/place-order.ts';
-import { createCompiledExecutor } from './planner/compiled-execution.ts';
-import { createLogger, type Logger } from './logger.ts';
 import { useInputErrorCodes } from './plugins/input-errors.ts';
 import { useJitExecution } from './plugins/jit.ts';
-import { useQueryLimits, withinLimits } from './plugins/limits.ts';
-import { logRequest, logStatements, onRequestDone, useRequestFacts } from './plugins/logging.ts';
+import { admittedCost, useQueryLimits } from './plugins/limits.ts';
+import { logStatements, useRequestFacts } from './plugins/logging.ts';
+import { createMaskError, maskUnexpected, noteServiceError } from './plugins/masking.ts';
 import { createMetrics } from './plugins/metrics.ts';
+import { useRequestGuards } from './plugins/request-guards.ts';
 import { useRequestTimeout } from './plugins/timeout.ts';
+import { useTrustedDocuments } from './plugins/trusted-documents.ts';
 import { createAppPubSub } from './pubsub.ts';
 import { resolvers, typeDefs } from './schema.ts';
-import type { Services } from './services.ts';
 
 export interface AppOptions {
   /** Test hook: every loader batch's keys. */
@@ -56,58 +56,16 @@ export interface App {
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 type ServerContext = {};
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
 export function createApp(config: Config, options: AppOptions = {}): App {
   const log = options.logger ?? createLogger(config.logLevel);
   const db = createDb(config);
+  const requestId = () => db.stats.currentScope()?.requestId;
   const pubsub = createAppPubSub(config, log);
-  const services: Services = { db, pubsub };
-  const loaderOptions = { maxBatchSize: config.maxBatchSize, onBatch: options.onLoaderBatch };
   const metrics = createMetrics(db);
   const stopStatementLog = logStatements(log, db.stats);
-
+  const cache = config.responseCache && config.compiledQueries ? wireResponseCache(config, log, pubsub) : null;
   const schema = createSchema<AppContext>({ typeDefs, resolvers });
-  const cache = config.responseCache && config.compiledQueries ? createResponseCache(config, log) : null;
-  // The Redis store's versions are shared by every gateway; the memory store
-  // hears other gateways' writes through the pub/sub (Redis with REDIS_URL).
-  const cacheFeed = cache?.kind === 'memory';
-  /**
-   * After a write commits: makes what it changed stale. With the Redis store the
-   * mutation's answer waits for Redis (at most its command timeout), so the
-   * client's next read, through any gateway, sees the write.
-   */
-  const invalidateCache = (entities: CachedEntity[]) => {
-    if (!cache) return;
-    const done = cache.invalidate(entities);
-    if (cacheFeed) pubsub.publishCacheInvalidation(entities);
-    return done;
-  };
-  const stopCacheFeed = cache && cacheFeed ? pubsub.onCacheInvalidation((entities) => void cache.invalidate(entities)) : () => {};
-  const compiled = config.compiledQueries
-    ? createCompiledExecutor(schema, db.direct, {
-        maxObjects: config.compiledMaxObjects,
-        deadlinePeriodMs: Deadlines.periodFor(config.limits.requestTimeoutMs),
-        cache,
-        preparedStatements: config.preparedStatements,
-        maxTokens: config.limits.maxTokens,
-        // Over any limit: decline, so the ordinary path answers QUERY_TOO_COMPLEX.
-        admits: (document, variables, operationName) => withinLimits(schema, document, variables, operationName, config.limits),
-        // As maskError does on the ordinary path: the driver's cause goes to the log.
-        onServiceError: (error) => log.warn({ code: error.code, err: error.cause, requestId: db.stats.currentScope()?.requestId }, error.message),
-        mutations: config.compiledMutations
-          ? {
-              run: (field, args) => (field === 'placeOrder' ? placeOrder(db, args.input, pubsub) : cancelOrder(db.kysely, args.id)),
-              after: (field) => invalidateCache([...MUTATION_EFFECTS[field]!]),
-              unexpected: (error) => {
-                const requestId = db.stats.currentScope()?.requestId;
-                log.error({ err: error, requestId }, 'unexpected error');
-                return { requestId };
-              },
-            }
-          : null,
-      })
-    : null;
+  const loaderOptions = { maxBatchSize: config.maxBatchSize, onBatch: options.onLoaderBatch };
 
   const yoga = createYoga<ServerContext, AppContext>({
     schema,
@@ -125,144 +83,73 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       useGraphiQLAssets(),
       // Facts first, so a request refused by a limit is still logged under its operation name.
       useRequestFacts(db.stats),
+      useRequestGuards(),
+      ...(config.trustedDocuments ? [useTrustedDocuments(config.trustedDocuments)] : []),
       useQueryLimits(config.limits),
-      useRequestTimeout({ timeoutMs: config.limits.requestTimeoutMs, stats: db.stats }),
       useInputErrorCodes(),
-      ...(cache ? [useResponseCacheInvalidation(invalidateCache)] : []),
+      ...(cache ? [useResponseCacheInvalidation(cache.invalidate)] : []),
       ...(config.graphqlJit ? useJitExecution(log, options.onJitDecision) : []),
+      // After graphql-jit, whose executor it must wrap: a plugin's setExecuteFn replaces the ones before it.
+      useRequestTimeout({ timeoutMs: config.limits.requestTimeoutMs, stats: db.stats }),
     ],
-    maskedErrors: {
-      maskError(error, message): Error {
-        const requestId = db.stats.currentScope()?.requestId;
-        if (isOriginalGraphQLError(error)) {
-          // Client-visible but worth an operator's look: keep the driver's cause in the log.
-          const original = unwrap(error);
-          if (isAppError(original) && (original.code === 'SERVICE_UNAVAILABLE' || original.code === 'TIMEOUT')) {
-            log.warn({ code: original.code, err: original.cause, requestId }, original.message);
-          }
-          return error;
-        }
-        log.error({ err: unwrap(error), requestId }, 'unexpected error');
-        const masked = yogaMaskError(error, message, false) as GraphQLError;
-        return new GraphQLError(masked.message, {
-          nodes: masked.nodes,
-          source: masked.source,
-          positions: masked.positions,
-          path: masked.path,
-          extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
-        });
-      },
-    },
+    maskedErrors: { maskError: createMaskError(log, db.stats) },
     context() {
-      const scope = db.stats.currentScope();
-      const requestId = scope?.requestId ?? randomUUID();
-      return {
-        db: db.kysely,
-        loaders: createLoaders(db.kysely, loaderOptions),
-        requestId,
-        log: log.child({ requestId }),
-        config,
-        services,
-      };
+      const id = requestId() ?? randomUUID();
+      return { db, pubsub, loaders: createLoaders(db, loaderOptions), requestId: id, log: log.child({ requestId: id }), config };
     },
   });
 
-  async function ready(res: ServerResponse) {
-    const ok = await db.ping(1000);
-    sendJson(res, ok ? 200 : 503, ok ? { status: 'ready' } : { status: 'unavailable', reason: 'database does not answer' });
-  }
-
-  function handle(req: IncomingMessage, res: ServerResponse) {
-    const incoming = req.headers['x-request-id'];
-    const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
-    const scope: RequestScope = { requestId, statements: 0, sqlMs: 0, startedAt: performance.now() };
-    onRequestDone(req, res, scope, path, (record) => {
-      logRequest(log, record);
-      metrics.observe(record);
-    });
-    const mediaType = compiled && path === '/graphql' ? fastPathMediaType(req) : null;
-    // The fast path writes x-request-id among its own headers (writeHead is
-    // cheaper with no headers set before it); every other answer gets it here.
-    if (!mediaType) res.setHeader('x-request-id', requestId);
-    if (path === '/health') return sendJson(res, 200, { status: 'ok' });
-    if (path === '/ready') return void ready(res);
-    if (path === '/metrics') return void metrics.respond(res).catch(() => res.destroy());
-    const refused = () => {
-      scope.errorCodes = ['QUERY_TOO_COMPLEX'];
-      if (mediaType) res.setHeader('x-request-id', requestId);
-    };
-    db.stats.runInScope(scope, () => {
-      withBodyCap(req, res, { maxBytes: config.limits.maxBodyBytes, requestId, onRefused: refused }, () => {
-        if (mediaType) void fastGraphql(req, res, mediaType, scope);
-        else void yoga.requestListener(req, res);
-      });
-    });
-  }
-
-  /** POST /graphql asking for JSON: compiled execution when it applies, else Yoga with the body already read. */
-  async function fastGraphql(req: IncomingMessage, res: ServerResponse, mediaType: string, scope: RequestScope) {
-    const body = (req as IncomingMessage & { body?: Buffer }).body;
-    const params = body ? parseParams(body) : null;
-    try {
-      if (params && compiled) {
-        const remaining = config.limits.requestTimeoutMs - (performance.now() - (scope.startedAt ?? performance.now()));
-        const answer = await compiled.tryExecute(params, { timeoutMs: remaining });
-        if (answer === 'timeout') {
-          // As the request-timeout plugin answers on the ordinary path.
-          scope.timedOut = true;
-          scope.errorCodes = ['TIMEOUT'];
-          const error = new TimeoutError(`The request took longer than its time limit of ${config.limits.requestTimeoutMs} ms.`);
-          res.setHeader('x-request-id', scope.requestId);
-          return sendJson(res, 200, { errors: [error.toJSON()], data: null }, mediaType);
-        }
-        if (answer) {
-          scope.operationName = answer.operationName;
-          scope.errorCodes = answer.errorCodes ? [...answer.errorCodes] : [];
-          return writeAnswer(res, answer.body, mediaType, scope.requestId);
-        }
+  // The same use-cases and follow-ups as the resolvers, for mutations the fast path answers.
+  const mutations: CompiledMutations | null = config.compiledMutations
+    ? {
+        run: (field, args) => (field === 'placeOrder' ? placeOrder(db, args.input, pubsub) : cancelOrder(db, args.id)),
+        after: (field) => cache?.invalidate([...MUTATION_EFFECTS[field]!]),
+        unexpected: (error) => maskUnexpected(log, error, requestId()),
       }
-    } catch (error) {
-      // The ordinary path reports database failures with their paths and codes.
-      log.debug({ err: error, requestId: scope.requestId }, 'compiled execution failed; using the resolvers');
-    }
-    res.setHeader('x-request-id', scope.requestId);
-    void yoga.requestListener(req, res);
-  }
+    : null;
+  const compiled = config.compiledQueries
+    ? createCompiledExecutor(schema, db, {
+        maxObjects: config.compiledMaxObjects,
+        deadlinePeriodMs: Deadlines.periodFor(config.limits.requestTimeoutMs),
+        cache: cache?.cache ?? null,
+        preparedStatements: config.preparedStatements,
+        maxTokens: config.limits.maxTokens,
+        // Over any limit: decline, so the ordinary path answers QUERY_TOO_COMPLEX.
+        measure: (document, variables, operationName) => admittedCost(schema, document, variables, operationName, config.limits),
+        onServiceError: (error) => noteServiceError(log, error, requestId()),
+        mutations,
+      })
+    : null;
+
+  if (compiled && config.trustedDocuments) compiled.prepare(config.trustedDocuments.documents.texts());
+
+  const yogaHandler = (req: IncomingMessage, res: ServerResponse) => void yoga.requestListener(req, res);
+  const handle = createHttpFront({
+    log,
+    stats: db.stats,
+    metrics,
+    maxBodyBytes: config.limits.maxBodyBytes,
+    ready: () => db.ping(1000),
+    yoga: yogaHandler,
+    fastPath: compiled
+      ? createFastPath({ compiled, yoga: yogaHandler, trustedDocuments: config.trustedDocuments, requestTimeoutMs: config.limits.requestTimeoutMs, log })
+      : null,
+  });
 
   return {
     config,
     db,
     log,
     yoga,
-    cache,
+    cache: cache?.cache ?? null,
     handle,
     async close() {
       await yoga.dispose?.();
       stopStatementLog();
-      stopCacheFeed();
       metrics.close();
       await pubsub.close();
       await cache?.close();
       await db.destroy();
     },
   };
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, mediaType = 'application/json') {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': `${mediaType}; charset=utf-8`, 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-/** A GraphQLError raised on purpose (ours, or parse/validation), not a wrapped crash. */
-function isOriginalGraphQLError(error: unknown): error is GraphQLError {
-  // By name, as Yoga does: robust to a second copy of the graphql package.
-  if (!(error instanceof Error) || error.name !== 'GraphQLError') return false;
-  const original = (error as GraphQLError).originalError;
-  return original == null || isOriginalGraphQLError(original);
-}
-
-function unwrap(error: unknown): unknown {
-  return error instanceof GraphQLError && error.originalError ? error.originalError : error;
 }

@@ -1,14 +1,17 @@
-// The direct runners of db/pool.ts (db.direct, db.transaction): the hot paths
-// send SQL they hold as text straight to a pool connection, skipping Kysely's
-// layers. They must behave as statements sent through Kysely do: same result
-// shape, counted per request, bounded by the pool wait and the statement time
-// limit, driver failures mapped to TIMEOUT / SERVICE_UNAVAILABLE, and a
-// transaction that commits all or nothing and always gives its connection back.
+// The one way statements reach the database (db/direct.ts behind the Db of
+// db/pool.ts: db.executeQuery, db.transaction), for SQL held as text and for
+// queries built with Kysely (db/query-builder.ts) alike: rows as a plain mysql2
+// connection gives them, counted per request, bounded by the pool wait and the
+// statement time limit, driver failures mapped to TIMEOUT / SERVICE_UNAVAILABLE,
+// and a transaction that commits all or nothing and always gives its connection back.
 import type mysql from 'mysql2/promise';
 import { CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configWith, type Config } from '../src/config.ts';
-import { createDb, PREPARED, sessionSettings, type Db } from '../src/db/pool.ts';
+import { createDb, type Db } from '../src/db/pool.ts';
+import { all, qb } from '../src/db/query-builder.ts';
+import { sessionSettings } from '../src/db/session-settings.ts';
+import { PREPARED } from '../src/db/statement.ts';
 import type { RequestScope } from '../src/db/stats.ts';
 import { ServiceUnavailableError, TimeoutError } from '../src/errors.ts';
 import { createTestDatabase, sqlConnection, truncateAll } from './support/db.ts';
@@ -46,21 +49,23 @@ function dbWith(limits: Partial<Config['limits']>, poolSize?: number): Db {
   return other;
 }
 
-describe('db.direct', () => {
-  it('gives the same rows as Kysely, DECIMAL/BIGINT/DATETIME as exact strings, by text or as a prepared statement', async () => {
+describe('db.executeQuery', () => {
+  it('gives the same rows as a plain mysql2 connection, DECIMAL/BIGINT/DATETIME as exact strings, by text, as a prepared statement or built by Kysely', async () => {
     await conn.query("INSERT INTO products (sku, name, price, stock, created_at) VALUES ('S-1', 'One', 12.30, 7, '2026-01-02 03:04:05.678')");
     const sql = 'SELECT id, name, price, stock, created_at FROM products WHERE sku = ?';
-    const viaKysely = await db.kysely.executeQuery(raw(sql, ['S-1']));
-    const direct = await db.direct.executeQuery(raw(sql, ['S-1']));
-    const prepared = await db.direct.executeQuery(raw(PREPARED + sql, ['S-1']));
-    expect(direct.rows).toEqual(viaKysely.rows);
-    expect(prepared.rows).toEqual(viaKysely.rows);
+    const [plain] = await conn.query(sql, ['S-1']);
+    const direct = await db.executeQuery(raw(sql, ['S-1']));
+    const prepared = await db.executeQuery(raw(PREPARED + sql, ['S-1']));
+    const built = await all(db, qb.selectFrom('products').select(['id', 'name', 'price', 'stock', 'created_at']).where('sku', '=', 'S-1'));
+    expect(direct.rows).toEqual(plain);
+    expect(prepared.rows).toEqual(plain);
+    expect(built).toEqual(plain);
     expect(direct.rows).toEqual([{ id: expect.any(String), name: 'One', price: '12.30', stock: 7, created_at: '2026-01-02 03:04:05.678' }]);
-    expect(await db.direct.executeQuery(raw(sql, ['none']))).toEqual({ rows: [] });
+    expect(await db.executeQuery(raw(sql, ['none']))).toEqual({ rows: [] });
   });
 
   it('an INSERT gives insertId and numAffectedRows as bigints, as Kysely does', async () => {
-    const result = await db.direct.executeQuery(raw("INSERT INTO users (name, email) VALUES ('A', 'a@x.io'), ('B', 'b@x.io')"));
+    const result = await db.executeQuery(raw("INSERT INTO users (name, email) VALUES ('A', 'a@x.io'), ('B', 'b@x.io')"));
     const [first] = await rows(conn, "SELECT MIN(id) AS id FROM users");
     expect(result.insertId).toBe(BigInt(String(first!.id)));
     expect(result.numAffectedRows).toBe(2n);
@@ -72,11 +77,11 @@ describe('db.direct', () => {
     const before = db.stats.total;
     const failedBefore = db.stats.failed;
     await db.stats.runInScope(scope, async () => {
-      await Promise.all([db.direct.executeQuery(raw('SELECT 1')), db.direct.executeQuery(raw(PREPARED + 'SELECT ?', [2]))]);
-      await expect(db.direct.executeQuery(raw('SELECT * FROM no_such_table'))).rejects.toMatchObject({ code: 'ER_NO_SUCH_TABLE' });
+      await Promise.all([db.executeQuery(raw('SELECT 1')), db.executeQuery(raw(PREPARED + 'SELECT ?', [2]))]);
+      await expect(db.executeQuery(raw('SELECT * FROM no_such_table'))).rejects.toMatchObject({ code: 'ER_NO_SUCH_TABLE' });
     });
     // A statement sent outside any scope is counted only in the totals.
-    await db.direct.executeQuery(raw('SELECT 1'));
+    await db.executeQuery(raw('SELECT 1'));
     expect(scope.statements).toBe(3);
     expect(scope.sqlMs).toBeGreaterThan(0);
     expect(db.stats.total - before).toBe(4);
@@ -86,8 +91,8 @@ describe('db.direct', () => {
 
   it('a statement past the statement time limit is TIMEOUT, and the pool goes on working', async () => {
     const slow = dbWith({ statementTimeoutMs: 300 });
-    await expect(slow.direct.executeQuery(raw('SELECT SLEEP(2)'))).rejects.toBeInstanceOf(TimeoutError);
-    expect((await slow.direct.executeQuery(raw('SELECT 41 + 1 AS n'))).rows).toEqual([{ n: 42 }]);
+    await expect(slow.executeQuery(raw('SELECT SLEEP(2)'))).rejects.toBeInstanceOf(TimeoutError);
+    expect((await slow.executeQuery(raw('SELECT 41 + 1 AS n'))).rows).toEqual([{ n: 42 }]);
   });
 
   it('waits for a free connection no longer than the pool wait limit: SERVICE_UNAVAILABLE', async () => {
@@ -96,18 +101,18 @@ describe('db.direct', () => {
     const held = small.transaction(() => new Promise<void>((resolve) => (release = resolve)));
     await new Promise((resolve) => setTimeout(resolve, 50));
     const started = performance.now();
-    await expect(small.direct.executeQuery(raw('SELECT 1'))).rejects.toBeInstanceOf(ServiceUnavailableError);
+    await expect(small.executeQuery(raw('SELECT 1'))).rejects.toBeInstanceOf(ServiceUnavailableError);
     expect(performance.now() - started).toBeGreaterThanOrEqual(190);
     release();
     await held;
-    expect((await small.direct.executeQuery(raw('SELECT 1 AS n'))).rows).toEqual([{ n: 1 }]);
+    expect((await small.executeQuery(raw('SELECT 1 AS n'))).rows).toEqual([{ n: 1 }]);
   });
 
   it('a request already past its time limit gets no connection and sends nothing', async () => {
     const scope: RequestScope = { ...scopeOf(), timedOut: true };
     const before = db.stats.total;
     await db.stats.runInScope(scope, async () => {
-      await expect(db.direct.executeQuery(raw('SELECT 1'))).rejects.toBeInstanceOf(TimeoutError);
+      await expect(db.executeQuery(raw('SELECT 1'))).rejects.toBeInstanceOf(TimeoutError);
       await expect(db.transaction(async () => 'never')).rejects.toBeInstanceOf(TimeoutError);
     });
     expect(db.stats.total).toBe(before);
@@ -116,7 +121,7 @@ describe('db.direct', () => {
   it('an unreachable database is SERVICE_UNAVAILABLE', async () => {
     const nowhere = createDb(configWith(config, { databaseUrl: 'mysql://root@127.0.0.1:1/nowhere', limits: { poolWaitMs: 500 } }));
     extra.push(nowhere);
-    await expect(nowhere.direct.executeQuery(raw('SELECT 1'))).rejects.toBeInstanceOf(ServiceUnavailableError);
+    await expect(nowhere.executeQuery(raw('SELECT 1'))).rejects.toBeInstanceOf(ServiceUnavailableError);
     await expect(nowhere.transaction(async () => 1)).rejects.toBeInstanceOf(ServiceUnavailableError);
   });
 });
@@ -130,13 +135,13 @@ describe('the driver-side statement bound (StatementWatchdog)', () => {
     const stalled = createDb(configWith(config, { databaseUrl: url.toString(), limits: { statementTimeoutMs: 300, poolWaitMs: 5000 } }));
     try {
       // Three connections open before the stall, so each statement below has one (opening one would be SERVICE_UNAVAILABLE).
-      await Promise.all([1, 2, 3].map(() => stalled.direct.executeQuery(raw('SELECT SLEEP(0.05)'))));
+      await Promise.all([1, 2, 3].map(() => stalled.executeQuery(raw('SELECT SLEEP(0.05)'))));
       expect(stalled.poolUsage().total).toBe(3);
       proxy.stall();
       const started = performance.now();
       const outcomes = await Promise.allSettled([
-        stalled.direct.executeQuery(raw('SELECT 2')),
-        stalled.kysely.selectFrom('users').select('id').execute(),
+        stalled.executeQuery(raw('SELECT 2')),
+        all(stalled, qb.selectFrom('users').select('id')),
         stalled.transaction((trx) => trx.executeQuery(raw("INSERT INTO users (name, email) VALUES ('S', 's@x.io')"))),
       ]);
       const elapsed = performance.now() - started;
@@ -148,7 +153,7 @@ describe('the driver-side statement bound (StatementWatchdog)', () => {
       expect(elapsed).toBeGreaterThanOrEqual(1250);
       expect(elapsed).toBeLessThan(3000);
       proxy.resume();
-      for (let i = 0; i < 6; i++) expect((await stalled.direct.executeQuery(raw('SELECT 3 AS n'))).rows).toEqual([{ n: 3 }]);
+      for (let i = 0; i < 6; i++) expect((await stalled.executeQuery(raw('SELECT 3 AS n'))).rows).toEqual([{ n: 3 }]);
       expect(stalled.poolUsage()).toMatchObject({ inUse: 0, waiting: 0 });
       expect(stalled.stats.inFlight).toBe(0);
     } finally {
@@ -229,9 +234,9 @@ describe('multipleStatements (for the transaction batches): a value never become
   it('values holding stacked statements stay data on the direct, prepared, Kysely and batch paths', async () => {
     await conn.query("INSERT INTO users (name, email) VALUES ('Keep', 'keep@x.io')");
     for (const [i, attack] of attacks.entries()) {
-      expect((await db.direct.executeQuery(raw('SELECT ? AS v', [attack]))).rows).toEqual([{ v: attack }]);
-      expect((await db.direct.executeQuery(raw(PREPARED + 'SELECT ? AS v', [attack]))).rows).toEqual([{ v: attack }]);
-      expect(await db.kysely.selectFrom('users').select('id').where('name', '=', attack).execute()).toEqual([]);
+      expect((await db.executeQuery(raw('SELECT ? AS v', [attack]))).rows).toEqual([{ v: attack }]);
+      expect((await db.executeQuery(raw(PREPARED + 'SELECT ? AS v', [attack]))).rows).toEqual([{ v: attack }]);
+      expect(await all(db, qb.selectFrom('users').select('id').where('name', '=', attack))).toEqual([]);
       await db.transaction(async (trx) => {
         // The first text statement goes in one batch with BEGIN; commitWith batches the rest with COMMIT.
         expect((await trx.executeQuery(raw('SELECT ? AS v', [attack]))).rows).toEqual([{ v: attack }]);
@@ -263,7 +268,7 @@ describe('multipleStatements (for the transaction batches): a value never become
     } finally {
       await session.end();
     }
-    const [{ mode }] = (await db.direct.executeQuery(raw("SELECT @@SESSION.sql_mode AS mode"))).rows as [{ mode: string }];
+    const [{ mode }] = (await db.executeQuery(raw("SELECT @@SESSION.sql_mode AS mode"))).rows as [{ mode: string }];
     expect(mode).not.toContain('NO_BACKSLASH_ESCAPES');
   });
 

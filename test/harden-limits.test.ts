@@ -2,7 +2,7 @@
 // QUERY_TOO_COMPLEX (or 413) naming the limit, and the server keeps serving.
 import { buildSchema, getIntrospectionQuery, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { estimateCost, measureShape } from '../src/plugins/limits.ts';
+import { documentShape as measureShape, estimateCost } from '../src/query-shape.ts';
 import { typeDefs } from '../src/schema.ts';
 import { createTestDatabase } from './support/db.ts';
 import { insertShopRows } from './support/rows.ts';

@@ -125,9 +125,11 @@ describe('time limits', () => {
 
   it('sets max_statement_time on every pooled session', async () => {
     server = await startTestServer(configWith(base, { limits: { statementTimeoutMs: 2500 } }));
-    const { sql } = await import('kysely');
+    const { CompiledQuery } = await import('kysely');
     const rows = await Promise.all(
-      Array.from({ length: POOL_SIZE }, () => sql<{ t: string }>`SELECT @@SESSION.max_statement_time AS t, SLEEP(0.05)`.execute(server!.app.db.kysely)),
+      Array.from({ length: POOL_SIZE }, () =>
+        server!.app.db.executeQuery<{ t: string }>(CompiledQuery.raw('SELECT @@SESSION.max_statement_time AS t, SLEEP(0.05)')),
+      ),
     );
     for (const result of rows) expect(Number(result.rows[0]!.t)).toBe(2.5);
   });

@@ -1,12 +1,13 @@
 // transactionWithRetry: work that lost a deadlock or a lock wait runs again,
 // each failed attempt rolled back, a bounded number of times; then a clear
 // SERVICE_UNAVAILABLE. Other errors are never retried. The same holds for
-// Kysely's transactions and for the direct one placeOrder runs in.
+// statements built with Kysely and for the batched ones placeOrder sends.
 import { CompiledQuery } from 'kysely';
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configWith, type Config } from '../src/config.ts';
 import { createDb, type Db } from '../src/db/pool.ts';
+import { qb, run } from '../src/db/query-builder.ts';
 import { DEFAULT_ATTEMPTS, transactionWithRetry } from '../src/db/transaction.ts';
 import { ServiceUnavailableError } from '../src/errors.ts';
 import { createTestDatabase, sqlConnection, truncateAll } from './support/db.ts';
@@ -40,10 +41,10 @@ describe('transactionWithRetry', () => {
   it('work that keeps losing deadlocks runs 4 times, every attempt rolled back, then SERVICE_UNAVAILABLE naming the contention', async () => {
     let attempts = 0;
     const failure = transactionWithRetry(
-      db.kysely,
+      db,
       async (trx) => {
         attempts++;
-        await trx.insertInto('users').values({ name: `attempt ${attempts}`, email: `a${attempts}@x.io` }).execute();
+        await run(trx, qb.insertInto('users').values({ name: `attempt ${attempts}`, email: `a${attempts}@x.io` }));
         throw driverError('ER_LOCK_DEADLOCK', 1213);
       },
       { failure: 'the order could not be placed', baseDelayMs: 1 },
@@ -59,10 +60,10 @@ describe('transactionWithRetry', () => {
     const retried: string[] = [];
     let attempts = 0;
     const result = await transactionWithRetry(
-      db.kysely,
+      db,
       async (trx) => {
         attempts++;
-        await trx.insertInto('users').values({ name: `attempt ${attempts}`, email: `a${attempts}@x.io` }).execute();
+        await run(trx, qb.insertInto('users').values({ name: `attempt ${attempts}`, email: `a${attempts}@x.io` }));
         if (attempts === 1) throw driverError('ER_LOCK_WAIT_TIMEOUT', 1205);
         return 'done';
       },
@@ -76,11 +77,11 @@ describe('transactionWithRetry', () => {
   it('any other error, such as a duplicate key, is thrown at once and rolled back', async () => {
     let attempts = 0;
     const failure = transactionWithRetry(
-      db.kysely,
+      db,
       async (trx) => {
         attempts++;
-        await trx.insertInto('users').values({ name: 'one', email: 'same@x.io' }).execute();
-        await trx.insertInto('users').values({ name: 'two', email: 'same@x.io' }).execute();
+        await run(trx, qb.insertInto('users').values({ name: 'one', email: 'same@x.io' }));
+        await run(trx, qb.insertInto('users').values({ name: 'two', email: 'same@x.io' }));
       },
       { failure: 'x', baseDelayMs: 1 },
     );
@@ -90,7 +91,7 @@ describe('transactionWithRetry', () => {
   });
 });
 
-describe('transactionWithRetry on the direct transaction (db.transaction, placeOrder)', () => {
+describe('transactionWithRetry with raw statements (as placeOrder sends them)', () => {
   it('a real lock wait past innodb_lock_wait_timeout is retried, and the next attempt commits', async () => {
     // statementTimeoutMs 2000 sets the session's innodb_lock_wait_timeout to 1 s.
     const quick = createDb(configWith(config, { limits: { statementTimeoutMs: 2000 } }));

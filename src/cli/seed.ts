@@ -15,7 +15,7 @@ try {
   await migrate(config);
   const db = createDb(config);
   try {
-    if (!(await isEmpty(db.kysely))) {
+    if (!(await isEmpty(db))) {
       if (ifEmpty && !force) {
         console.log(`Database "${config.database.name}" already has data; not seeding.`);
         exitCode = -1;
@@ -23,11 +23,11 @@ try {
         console.error(`seed refused: database "${config.database.name}" already has data; run \`npm run seed -- --force\` to replace it.`);
         exitCode = 1;
       } else {
-        await clearAll(db.kysely);
+        await clearAll(db);
       }
     }
     if (exitCode === 0) {
-      const counts = await seedDemo(db.kysely);
+      const counts = await seedDemo(db);
       console.log(`Seeded ${counts.users} users, ${counts.products} products, ${counts.orders} orders (${counts.items} items).`);
     }
   } finally {

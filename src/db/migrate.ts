@@ -2,14 +2,10 @@
 // migrations/ (listed in migrations/index.ts) with Kysely's Migrator. Used by `npm run migrate`, by start-up
 // (unless MIGRATE_ON_START=false) and by the tests, so all three run the
 // same migrations.
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import { Migrator, type Kysely, type MigrationResult } from 'kysely';
 import { migrations } from '../../migrations/index.ts';
 import type { DatabaseTarget } from '../config.ts';
-
-export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
 /** CREATE DATABASE IF NOT EXISTS, connecting without a default database. */
 export async function ensureDatabase(target: DatabaseTarget): Promise<void> {

@@ -1,7 +1,9 @@
 // Demo data for the quick start: a few hundred users, products and orders,
 // the same every time (seeded PRNG), with totals exact to the cent.
-import { sql, type Kysely } from 'kysely';
-import type { Database, OrderStatus } from './database.ts';
+import { sql } from 'kysely';
+import type { OrderStatus } from './database.ts';
+import type { Runner, SqlSession } from './direct.ts';
+import { all, first, qb, run } from './query-builder.ts';
 import { fromCents } from '../money.ts';
 
 export const DEMO_SIZES = { users: 300, products: 120, orders: 900 } as const;
@@ -24,37 +26,34 @@ export function prng(seed: number) {
   };
 }
 
-export async function isEmpty(db: Kysely<Database>): Promise<boolean> {
+export async function isEmpty(db: SqlSession): Promise<boolean> {
   for (const table of ['users', 'products', 'orders', 'order_items'] as const) {
-    const row = await db.selectFrom(table).select(sql<number>`1`.as('one')).limit(1).executeTakeFirst();
+    const row = await first(db, qb.selectFrom(table).select(sql<number>`1`.as('one')).limit(1));
     if (row) return false;
   }
   return true;
 }
 
-export async function clearAll(db: Kysely<Database>): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('order_items').execute();
-    await trx.deleteFrom('orders').execute();
-    await trx.deleteFrom('products').execute();
-    await trx.deleteFrom('users').execute();
+export async function clearAll(db: Runner): Promise<void> {
+  await db.transaction(async (trx) => {
+    for (const table of ['order_items', 'orders', 'products', 'users'] as const) await run(trx, qb.deleteFrom(table));
   });
 }
 
-export async function seedDemo(db: Kysely<Database>, sizes = DEMO_SIZES): Promise<{ users: number; products: number; orders: number; items: number }> {
+export async function seedDemo(db: Runner, sizes = DEMO_SIZES): Promise<{ users: number; products: number; orders: number; items: number }> {
   const random = prng(20261125);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const start = Date.UTC(2026, 0, 1);
   const at = (i: number, n: number) => new Date(start + Math.floor((i / n) * 300 * 86_400_000)).toISOString().replace('T', ' ').replace('Z', '');
 
-  return db.transaction().execute(async (trx) => {
+  return db.transaction(async (trx) => {
     const users = Array.from({ length: sizes.users }, (_, i) => {
       const first = pick(FIRST);
       const last = pick(LAST);
       return { name: `${first} ${last}`, email: `${first}.${last}.${i + 1}@example.com`.toLowerCase(), created_at: at(i, sizes.users) };
     });
-    await trx.insertInto('users').values(users).execute();
-    const userIds = (await trx.selectFrom('users').select('id').orderBy('id').execute()).map((r) => r.id);
+    await run(trx, qb.insertInto('users').values(users));
+    const userIds = (await all(trx, qb.selectFrom('users').select('id').orderBy('id'))).map((r) => r.id);
 
     const products = Array.from({ length: sizes.products }, (_, i) => ({
       sku: `SKU-${String(i + 1).padStart(5, '0')}`,
@@ -63,8 +62,8 @@ export async function seedDemo(db: Kysely<Database>, sizes = DEMO_SIZES): Promis
       stock: random() < 0.1 ? 0 : 20 + Math.floor(random() * 500),
       created_at: at(i, sizes.products),
     }));
-    await trx.insertInto('products').values(products).execute();
-    const productRows = await trx.selectFrom('products').select(['id', 'price']).orderBy('id').execute();
+    await run(trx, qb.insertInto('products').values(products));
+    const productRows = await all(trx, qb.selectFrom('products').select(['id', 'price']).orderBy('id'));
 
     let items = 0;
     for (let i = 0; i < sizes.orders; i++) {
@@ -76,15 +75,17 @@ export async function seedDemo(db: Kysely<Database>, sizes = DEMO_SIZES): Promis
       }
       let cents = 0n;
       for (const { quantity, price } of lines.values()) cents += BigInt(price.replace('.', '')) * BigInt(quantity);
-      const result = await trx
-        .insertInto('orders')
-        .values({ user_id: pick(userIds), status: pick(STATUSES), total: fromCents(cents), created_at: at(i, sizes.orders) })
-        .executeTakeFirstOrThrow();
+      const result = await run(
+        trx,
+        qb.insertInto('orders').values({ user_id: pick(userIds), status: pick(STATUSES), total: fromCents(cents), created_at: at(i, sizes.orders) }),
+      );
       const orderId = String(result.insertId);
-      await trx
-        .insertInto('order_items')
-        .values([...lines].map(([productId, l]) => ({ order_id: orderId, product_id: productId, quantity: l.quantity, unit_price: l.price })))
-        .execute();
+      await run(
+        trx,
+        qb
+          .insertInto('order_items')
+          .values([...lines].map(([productId, l]) => ({ order_id: orderId, product_id: productId, quantity: l.quantity, unit_price: l.price }))),
+      );
       items += lines.size;
     }
     return { users: sizes.users, products: sizes.products, orders: sizes.orders, items };

@@ -5,7 +5,7 @@ import mysql from 'mysql2';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { ensureDatabase, migrateToLatest } from './migrate.ts';
-import { isUnreachableCode } from './pool.ts';
+import { isUnreachableCode } from './driver-errors.ts';
 
 export async function waitForDatabase(
   config: Config,

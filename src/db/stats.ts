@@ -51,23 +51,17 @@ export class SqlStats {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Called by the instrumented connection before a statement (or a batch, counted when it ends) is sent. */
+  /** Called by the runner (db/direct.ts) before a statement (or a batch, counted when it ends) is sent. */
   started(): void {
     this.total++;
     this.inFlight++;
     if (this.inFlight > this.maxInFlight) this.maxInFlight = this.inFlight;
   }
 
-  /** Called once the statement's result (or error) arrived, in the request's async context. */
-  finished(sql: string, durationMs: number, errorCode: string | null): void {
-    this.finishedIn(this.#scope.getStore(), sql, durationMs, errorCode);
-  }
-
   /**
-   * The same for a caller whose callback runs outside the request's async
-   * context (a driver callback runs in the context of whatever request
-   * opened the connection): `scope` is the request's, taken when the
-   * statement started, or undefined for none.
+   * Called once the statement's result (or error) arrived. A driver callback
+   * runs in the async context of whatever request opened the connection, so
+   * `scope` is the request's, taken when the statement started (undefined for none).
    */
   finishedIn(scope: RequestScope | undefined, sql: string, durationMs: number, errorCode: string | null, statements = 1): void {
     this.inFlight--;

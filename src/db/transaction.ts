@@ -2,10 +2,9 @@
 // means InnoDB rolled the work back, so running it again is safe and usually
 // succeeds. Bounded attempts with full-jitter back-off, then a clear
 // SERVICE_UNAVAILABLE instead of a masked driver error.
-import { Kysely, type Transaction } from 'kysely';
 import { ServiceUnavailableError } from '../errors.ts';
-import type { Database } from './database.ts';
-import { driverErrorCode, type Db, type DirectTransaction } from './pool.ts';
+import type { DirectTransaction, Runner } from './direct.ts';
+import { driverErrorCode, withCause } from './driver-errors.ts';
 
 /** Driver codes after which the whole transaction was rolled back and may be run again. */
 const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
@@ -29,35 +28,22 @@ export function isRetryableTransactionError(error: unknown): boolean {
   return code !== null && RETRYABLE.has(code);
 }
 
-/**
- * Runs `work` in one transaction, again (after a jittered pause) if it lost a
- * deadlock or a lock wait. The transaction is Kysely's, or with a Db its
- * direct one (raw statements on one connection, for the hottest writes).
- */
-export async function transactionWithRetry<T>(db: Kysely<Database>, work: (trx: Transaction<Database>) => Promise<T>, options: RetryOptions): Promise<T>;
-export async function transactionWithRetry<T>(db: Db, work: (trx: DirectTransaction) => Promise<T>, options: RetryOptions): Promise<T>;
-export async function transactionWithRetry<T>(
-  db: Kysely<Database> | Db,
-  work: ((trx: Transaction<Database>) => Promise<T>) | ((trx: DirectTransaction) => Promise<T>),
-  options: RetryOptions,
-): Promise<T> {
-  const once =
-    db instanceof Kysely
-      ? () => db.transaction().execute(work as (trx: Transaction<Database>) => Promise<T>)
-      : () => db.transaction(work as (trx: DirectTransaction) => Promise<T>);
+/** Runs `work` in one transaction of `db`, again (after a jittered pause) if it lost a deadlock or a lock wait. */
+export async function transactionWithRetry<T>(db: Runner, work: (trx: DirectTransaction) => Promise<T>, options: RetryOptions): Promise<T> {
   const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
   const baseDelayMs = options.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await once();
+      return await db.transaction(work);
     } catch (error) {
       if (!isRetryableTransactionError(error)) throw error;
       if (attempt >= attempts) {
-        const unavailable = new ServiceUnavailableError(
-          `${capitalize(options.failure)} because of contention with concurrent requests (gave up after ${attempts} attempts); retry.`,
+        throw withCause(
+          new ServiceUnavailableError(
+            `${capitalize(options.failure)} because of contention with concurrent requests (gave up after ${attempts} attempts); retry.`,
+          ),
+          error,
         );
-        Object.defineProperty(unavailable, 'cause', { value: error, enumerable: false });
-        throw unavailable;
       }
       options.onRetry?.(attempt, driverErrorCode(error) ?? '');
       // Full jitter: two losers of the same deadlock should not collide again in lock step.

@@ -2,22 +2,21 @@
 // two cancellations of the same order queue and the second sees CANCELLED),
 // then its products in ascending id order like every other writer; the stock
 // of each line is given back and the order marked CANCELLED.
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/database.ts';
+import type { Db, SqlSession } from '../db/pool.ts';
 import { transactionWithRetry } from '../db/transaction.ts';
 import { ConflictError, NotFoundError, notFoundMessage } from '../errors.ts';
 import { adjustStock, lockProductsForUpdate, MAX_STOCK_COLUMN } from '../products/product.writes.ts';
-import { parseId } from '../scalars.ts';
+import { parseId } from '../values.ts';
 import type { OrderWrite } from './order.model.ts';
 import { findItemsByOrderIds } from './order.repository.ts';
 import { lockOrderForUpdate, updateOrderStatus } from './order.writes.ts';
 
-export async function cancelOrder(db: Kysely<Database>, rawId: string): Promise<OrderWrite> {
+export async function cancelOrder(db: Db, rawId: string): Promise<OrderWrite> {
   const id = parseId(rawId);
   return transactionWithRetry(db, (trx) => cancelOrderIn(trx, id), { failure: `order ${id} could not be cancelled` });
 }
 
-async function cancelOrderIn(trx: Kysely<Database>, id: string): Promise<OrderWrite> {
+async function cancelOrderIn(trx: SqlSession, id: string): Promise<OrderWrite> {
   const order = await lockOrderForUpdate(trx, id);
   if (!order) throw new NotFoundError(notFoundMessage('order', id));
   if (order.status === 'SHIPPED' || order.status === 'CANCELLED') {

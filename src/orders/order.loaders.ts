@@ -3,26 +3,28 @@
 // one statement whatever the number of users in it; orderCount, totalSpent
 // and a connection's totalCount share one (userOrderStats).
 import DataLoader from 'dataloader';
-import type { Kysely } from 'kysely';
 import { toPage, type Page } from '../connections.ts';
-import type { Database, OrderRow, OrderStatus } from '../db/database.ts';
+import type { OrderRow, OrderStatus } from '../db/database.ts';
+import type { SqlSession } from '../db/direct.ts';
 import { byIdLoader, groupedLoader, groupKeys, type LoaderOptions } from '../db/loader-helpers.ts';
 import { compareIds } from '../db/sql-helpers.ts';
-import {
-  findItemsByOrderIds,
-  findOrderPagesForUsers,
-  findOrdersByIds,
-  statsForUsers,
-  type UserOrderStats,
-  type UserOrdersPageKey,
-} from './order.repository.ts';
+import { userOrderConditions } from './order.fields.ts';
+import { findItemsByOrderIds, findOrderPagesForUsers, findOrdersByIds, statsForUsers, type UserOrderStats } from './order.repository.ts';
+
+/** One user's page request, as User.orders(first, after, status) asks it. */
+export interface UserOrdersPageKey {
+  userId: string;
+  first: number;
+  afterId: string | null;
+  status: OrderStatus | null;
+}
 
 export interface UserOrderStatsKey {
   userId: string;
   status: OrderStatus | null;
 }
 
-export function createOrderLoaders(db: Kysely<Database>, options: LoaderOptions) {
+export function createOrderLoaders(db: SqlSession, options: LoaderOptions) {
   const { maxBatchSize, onBatch } = options;
 
   const userOrdersPage = new DataLoader<UserOrdersPageKey, Page<OrderRow>, string>(
@@ -35,7 +37,7 @@ export function createOrderLoaders(db: Kysely<Database>, options: LoaderOptions)
       );
       const rows = await findOrderPagesForUsers(
         db,
-        groups.map((g) => ({ ...g.shared, userIds: g.keys.map((k) => k.userId) })),
+        groups.map(({ shared, keys }) => ({ first: shared.first, afterId: shared.afterId, where: userOrderConditions(shared.status), userIds: keys.map((k) => k.userId) })),
       );
       const byGroupUser = new Map<string, OrderRow[]>();
       for (const { grp, ...row } of rows) {
@@ -61,7 +63,7 @@ export function createOrderLoaders(db: Kysely<Database>, options: LoaderOptions)
       const groups = groupKeys(keys, (k) => k.status ?? '', (k) => k.status);
       const rows = await statsForUsers(
         db,
-        groups.map((g) => ({ status: g.shared, userIds: g.keys.map((k) => k.userId) })),
+        groups.map((g) => ({ where: userOrderConditions(g.shared), userIds: g.keys.map((k) => k.userId) })),
       );
       const byGroupUser = new Map(rows.map((r) => [`${r.grp}|${r.user_id}`, r.stats]));
       const indexOf = new Map(groups.flatMap((g) => g.keys.map((k) => [k, g.index] as const)));

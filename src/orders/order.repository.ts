@@ -1,72 +1,56 @@
-// All SQL reading orders and their items. Functions take the Kysely handle
-// (or a transaction) first and return rows; they know nothing of GraphQL.
-import { sql, type Kysely } from 'kysely';
-import type { Database, OrderItemRow, OrderRow, OrderStatus } from '../db/database.ts';
+// All SQL reading orders and their items. Functions take the session (the
+// pool or a transaction) first and return rows; they know nothing of GraphQL.
+// Which rows a list holds comes as conditions (order.fields.ts).
+import { sql } from 'kysely';
+import type { Condition } from '../db/conditions.ts';
+import type { OrderItemRow, OrderRow } from '../db/database.ts';
+import type { SqlSession } from '../db/direct.ts';
+import { all, first, qb, where } from '../db/query-builder.ts';
+import { COUNTS_AS_SPENT, ORDER_TABLE } from './order.fields.ts';
 import { toListStats, type ListStats } from '../db/sql-helpers.ts';
 
-export interface OrderFilterValues {
-  status?: OrderStatus | null;
-  userId?: string | null;
-  /** Database UTC text, inclusive. */
-  createdAfter?: string | null;
-  /** Database UTC text, exclusive. */
-  createdBefore?: string | null;
-}
-
-export async function findOrdersByIds(db: Kysely<Database>, ids: readonly string[]): Promise<OrderRow[]> {
+export async function findOrdersByIds(db: SqlSession, ids: readonly string[]): Promise<OrderRow[]> {
   if (ids.length === 0) return [];
-  return db.selectFrom('orders').selectAll().where('id', 'in', ids).execute();
+  return all(db, qb.selectFrom('orders').selectAll().where('id', 'in', ids));
 }
 
-function filtered(db: Kysely<Database>, filter: OrderFilterValues | null | undefined) {
-  let query = db.selectFrom('orders');
-  if (!filter) return query;
-  if (filter.status) query = query.where('status', '=', filter.status);
-  if (filter.userId) query = query.where('user_id', '=', filter.userId);
-  if (filter.createdAfter) query = query.where('created_at', '>=', filter.createdAfter);
-  if (filter.createdBefore) query = query.where('created_at', '<', filter.createdBefore);
-  return query;
+function filtered(conditions: readonly Condition[]) {
+  const query = qb.selectFrom('orders');
+  return conditions.length ? query.where(where(conditions, ORDER_TABLE)) : query;
 }
 
 /** One page in id order: first+1 rows so the caller can tell whether more follow. */
 export async function findOrdersPage(
-  db: Kysely<Database>,
-  args: { first: number; afterId: string | null; filter?: OrderFilterValues | null },
+  db: SqlSession,
+  args: { first: number; afterId: string | null; where: readonly Condition[] },
 ): Promise<OrderRow[]> {
-  let query = filtered(db, args.filter).selectAll();
+  let query = filtered(args.where).selectAll();
   if (args.afterId !== null) query = query.where('id', '>', args.afterId);
-  return query.orderBy('id').limit(args.first + 1).execute();
+  return all(db, query.orderBy('id').limit(args.first + 1));
 }
 
-export async function countOrders(db: Kysely<Database>, filter?: OrderFilterValues | null): Promise<ListStats> {
-  const row = await filtered(db, filter)
-    .select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.min<string | null>('id').as('minId')])
-    .executeTakeFirst();
+export async function countOrders(db: SqlSession, conditions: readonly Condition[]): Promise<ListStats> {
+  const row = await first(
+    db,
+    filtered(conditions).select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.min<string | null>('id').as('minId')]),
+  );
   return toListStats(row);
-}
-
-/** One user's page request, as User.orders(first, after, status) asks it. */
-export interface UserOrdersPageKey {
-  userId: string;
-  first: number;
-  afterId: string | null;
-  status: OrderStatus | null;
 }
 
 export type GroupedOrderRow = OrderRow & { grp: number };
 
 /**
  * The first first+1 orders of many users in one statement: ROW_NUMBER() per
- * user (MariaDB has no LATERAL). Keys sharing first/after/status form one
- * group; groups are joined with UNION ALL and tagged, so aliases asking
+ * user (MariaDB has no LATERAL). Users sharing first/after/conditions form
+ * one group; groups are joined with UNION ALL and tagged, so aliases asking
  * different pages of the same user still get their own rows.
  */
 export async function findOrderPagesForUsers(
-  db: Kysely<Database>,
-  groups: readonly { first: number; afterId: string | null; status: OrderStatus | null; userIds: string[] }[],
+  db: SqlSession,
+  groups: readonly { first: number; afterId: string | null; where: readonly Condition[]; userIds: string[] }[],
 ): Promise<GroupedOrderRow[]> {
   const selects = groups.map((group, grp) => {
-    let inner = db
+    let inner = qb
       .selectFrom('orders')
       .selectAll()
       .select((eb) => [
@@ -74,9 +58,9 @@ export async function findOrderPagesForUsers(
         sql<number>`${sql.lit(grp)}`.as('grp'),
       ])
       .where('user_id', 'in', group.userIds);
-    if (group.status) inner = inner.where('status', '=', group.status);
+    if (group.where.length) inner = inner.where(where(group.where, ORDER_TABLE));
     if (group.afterId !== null) inner = inner.where('id', '>', group.afterId);
-    return db
+    return qb
       .selectFrom(inner.as('t'))
       .select(['t.id', 't.user_id', 't.status', 't.total', 't.created_at', 't.grp'])
       .where('t.rn', '<=', group.first + 1);
@@ -85,53 +69,47 @@ export async function findOrderPagesForUsers(
   if (!head) return [];
   let query = head;
   for (const next of rest) query = query.unionAll(next);
-  return (await query.execute()) as GroupedOrderRow[];
+  return (await all(db, query)) as GroupedOrderRow[];
 }
 
 /** A user's orders, as one statement reads them for orderCount, totalSpent and a connection's totalCount. */
 export interface UserOrderStats extends ListStats {
-  /** Sum of the totals of the orders that are not CANCELLED ("0.00" for none). */
+  /** Sum of the totals of the orders that count as spent (COUNTS_AS_SPENT; "0.00" for none). */
   spent: string;
 }
 
 /**
- * COUNT(*), MIN(id) and the not-cancelled total of each user's orders,
- * optionally of one status (then `spent` counts only orders of that status).
+ * COUNT(*), MIN(id) and the spent total of each user's orders meeting a
+ * group's conditions (none for orderCount and totalSpent).
  */
 export async function statsForUsers(
-  db: Kysely<Database>,
-  groups: readonly { status: OrderStatus | null; userIds: string[] }[],
+  db: SqlSession,
+  groups: readonly { where: readonly Condition[]; userIds: string[] }[],
 ): Promise<{ grp: number; user_id: string; stats: UserOrderStats }[]> {
   const selects = groups.map((group, grp) => {
-    let query = db
+    let query = qb
       .selectFrom('orders')
       .select((eb) => [
         'user_id',
         sql<number>`${sql.lit(grp)}`.as('grp'),
         eb.fn.countAll<string>().as('count'),
         eb.fn.min<string | null>('id').as('minId'),
-        sql<string | null>`SUM(CASE WHEN status <> 'CANCELLED' THEN total END)`.as('spent'),
+        sql<string | null>`SUM(CASE WHEN ${where([COUNTS_AS_SPENT], ORDER_TABLE)} THEN total END)`.as('spent'),
       ])
       .where('user_id', 'in', group.userIds);
-    if (group.status) query = query.where('status', '=', group.status);
+    if (group.where.length) query = query.where(where(group.where, ORDER_TABLE));
     return query.groupBy('user_id');
   });
   const [head, ...rest] = selects;
   if (!head) return [];
   let query = head;
   for (const next of rest) query = query.unionAll(next);
-  const rows = await query.execute();
+  const rows = await all(db, query);
   return rows.map((row) => ({ grp: Number(row.grp), user_id: row.user_id, stats: { ...toListStats(row), spent: row.spent ?? '0.00' } }));
 }
 
 /** Items of many orders, each order's items by product id. */
-export async function findItemsByOrderIds(db: Kysely<Database>, orderIds: readonly string[]): Promise<OrderItemRow[]> {
+export async function findItemsByOrderIds(db: SqlSession, orderIds: readonly string[]): Promise<OrderItemRow[]> {
   if (orderIds.length === 0) return [];
-  return db
-    .selectFrom('order_items')
-    .selectAll()
-    .where('order_id', 'in', orderIds)
-    .orderBy('order_id')
-    .orderBy('product_id')
-    .execute();
+  return all(db, qb.selectFrom('order_items').selectAll().where('order_id', 'in', orderIds).orderBy('order_id').orderBy('product_id'));
 }

@@ -5,11 +5,12 @@ import type { Context } from '../context.ts';
 import { NotFoundError, notFoundMessage } from '../errors.ts';
 import type { Resolvers } from '../generated/graphql.ts';
 import { clearAllLoaders, primeOrderWrite } from '../loaders.ts';
-import { multiplyMoney } from '../money.ts';
 import type { OrderPlacedEvent } from '../pubsub.ts';
-import { parseId } from '../scalars.ts';
+import { parseId } from '../values.ts';
 import { cancelOrder } from './cancel-order.ts';
-import { orderFilterValues } from './order.filter.ts';
+import type { OrderItemRow, OrderRow } from '../db/database.ts';
+import { fieldResolvers } from '../fields.ts';
+import { ITEM_FIELDS, ORDER_FIELDS, orderConditions } from './order.fields.ts';
 import { countOrders, findOrdersPage } from './order.repository.ts';
 import { placeOrder } from './place-order.ts';
 
@@ -24,15 +25,15 @@ export const orderResolvers: Resolvers = {
     async orders(_parent, args, { db, loaders }) {
       const first = checkFirst(args.first);
       const afterId = decodeCursor('Order', args.after);
-      const filter = orderFilterValues(args.filter);
-      const rows = await findOrdersPage(db, { first, afterId, filter });
+      const where = orderConditions(args.filter);
+      const rows = await findOrdersPage(db, { first, afterId, where });
       for (const row of rows) loaders.orderById.prime(row.id, row);
-      return buildConnection('Order', toPage(rows, first), afterId, () => countOrders(db, filter));
+      return buildConnection('Order', toPage(rows, first), afterId, () => countOrders(db, where));
     },
   },
   Mutation: {
-    async placeOrder(_parent, { input }, { db, loaders, services }) {
-      const written = await placeOrder(services.db, input, services.pubsub);
+    async placeOrder(_parent, { input }, { db, loaders, pubsub }) {
+      const written = await placeOrder(db, input, pubsub);
       primeOrderWrite(loaders, written);
       return written.order;
     },
@@ -44,9 +45,9 @@ export const orderResolvers: Resolvers = {
   },
   Subscription: {
     orderPlaced: {
-      subscribe(_parent, args, { services }) {
+      subscribe(_parent, args, { pubsub }) {
         const userId = args.userId != null ? parseId(args.userId, 'userId') : null;
-        return services.pubsub.subscribeOrderPlaced(userId);
+        return pubsub.subscribeOrderPlaced(userId);
       },
       async resolve(event: OrderPlacedEvent, _args: unknown, { loaders }: Context) {
         // One context serves the whole subscription: start each event from fresh rows.
@@ -59,22 +60,21 @@ export const orderResolvers: Resolvers = {
     },
   },
   Order: {
+    ...fieldResolvers<OrderRow>(ORDER_FIELDS),
     async user(order, _args, { loaders }) {
       const user = await loaders.userById.load(order.user_id);
       // The foreign key makes this impossible; say so loudly if it happens.
       if (!user) throw new Error(`order ${order.id} references missing user ${order.user_id}`);
       return user;
     },
-    createdAt: (order) => order.created_at,
     items: (order, _args, { loaders }) => loaders.itemsByOrderId.load(order.id),
   },
   OrderItem: {
+    ...fieldResolvers<OrderItemRow>(ITEM_FIELDS),
     async product(item, _args, { loaders }) {
       const product = await loaders.productById.load(item.product_id);
       if (!product) throw new Error(`order item references missing product ${item.product_id}`);
       return product;
     },
-    unitPrice: (item) => item.unit_price,
-    subtotal: (item) => multiplyMoney(item.unit_price, item.quantity),
   },
 };

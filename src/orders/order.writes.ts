@@ -1,9 +1,11 @@
 // All SQL that creates or changes orders and their items, or locks an order
 // for a change: statements for placeOrder's batch, functions taking the
 // transaction the change belongs to.
-import { CompiledQuery, type Kysely } from 'kysely';
-import type { Database, OrderItemRow, OrderRow, OrderStatus } from '../db/database.ts';
-import { driverErrorCode } from '../db/pool.ts';
+import { CompiledQuery } from 'kysely';
+import type { OrderItemRow, OrderRow, OrderStatus } from '../db/database.ts';
+import type { SqlSession } from '../db/direct.ts';
+import { driverErrorCode } from '../db/driver-errors.ts';
+import { first, qb, run } from '../db/query-builder.ts';
 import { NotFoundError, notFoundMessage } from '../errors.ts';
 
 /**
@@ -34,15 +36,11 @@ export function insertOrderItemsQuery(items: readonly Omit<OrderItemRow, 'order_
   return CompiledQuery.raw(`INSERT INTO order_items (order_id, product_id, quantity, unit_price) VALUES ${rows}`, params);
 }
 
-export async function findOrderById(trx: Kysely<Database>, id: string): Promise<OrderRow | undefined> {
-  return trx.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
 /** Locks one order's row until the transaction ends, so two cancellations cannot both restore its stock. */
-export async function lockOrderForUpdate(trx: Kysely<Database>, id: string): Promise<OrderRow | undefined> {
-  return trx.selectFrom('orders').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+export async function lockOrderForUpdate(trx: SqlSession, id: string): Promise<OrderRow | undefined> {
+  return first(trx, qb.selectFrom('orders').selectAll().where('id', '=', id).forUpdate());
 }
 
-export async function updateOrderStatus(trx: Kysely<Database>, id: string, status: OrderStatus): Promise<void> {
-  await trx.updateTable('orders').set({ status }).where('id', '=', id).execute();
+export async function updateOrderStatus(trx: SqlSession, id: string, status: OrderStatus): Promise<void> {
+  await run(trx, qb.updateTable('orders').set({ status }).where('id', '=', id));
 }

@@ -13,7 +13,7 @@ import { BadUserInputError, InsufficientStockError, NotFoundError } from '../err
 import { fromCents, toCents } from '../money.ts';
 import { adjustStockQuery, lockProductsForUpdateWithClock } from '../products/product.writes.ts';
 import type { OrderEvents } from '../pubsub.ts';
-import { parseId } from '../scalars.ts';
+import { parseId } from '../values.ts';
 import { checkInt } from '../validation.ts';
 import type { OrderWrite } from './order.model.ts';
 import { insertOrderItemsQuery, insertOrderQuery, orderUserError } from './order.writes.ts';
@@ -56,9 +56,9 @@ export async function placeOrder(
   events?: Pick<OrderEvents, 'publishOrderPlaced'>,
 ): Promise<OrderWrite> {
   const { userId, lines } = validatePlaceOrder(input);
-  // The direct transaction: raw statements on one pool connection in two
-  // round trips (BEGIN with the locking read; the writes with COMMIT), the
-  // hottest write skipping Kysely's layers (bench/RESULTS.md).
+  // Two round trips: BEGIN with the locking read, the writes with COMMIT
+  // (see DirectTransaction); the statements are written out, not built, on
+  // this hottest write (bench/RESULTS.md).
   const written = await transactionWithRetry(db, (trx) => placeOrderIn(trx, userId, lines), {
     failure: 'the order could not be placed',
   });

@@ -65,6 +65,14 @@ export function useRequestFacts(stats: SqlStats): Plugin {
   };
 }
 
+/** Longest operation name logged or used as a metrics label; GraphQL sets none, a client could send 1 MB. */
+const MAX_NAME_LENGTH = 100;
+
+function boundedName(name: string | undefined): string | null {
+  if (name === undefined) return null;
+  return name.length > MAX_NAME_LENGTH ? `${name.slice(0, MAX_NAME_LENGTH)}...` : name;
+}
+
 /** Calls `done` with the request's record once its response has closed (sent or aborted). */
 export function onRequestDone(
   req: IncomingMessage,
@@ -80,7 +88,7 @@ export function onRequestDone(
       method: req.method ?? 'GET',
       path,
       status: res.statusCode,
-      operation: scope.operationName ?? null,
+      operation: boundedName(scope.operationName),
       durationMs: Math.round((performance.now() - startedAt) * 100) / 100,
       sqlStatements: scope.statements,
       sqlMs: Math.round(scope.sqlMs * 100) / 100,

@@ -13,6 +13,7 @@ import { getOperationAST, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { SqlStats } from '../db/stats.ts';
 import { TimeoutError } from '../errors.ts';
+import { asGraphQLError } from './masking.ts';
 
 export function useRequestTimeout(options: { timeoutMs: number; stats: SqlStats }): Plugin {
   const { timeoutMs, stats } = options;
@@ -27,8 +28,9 @@ export function useRequestTimeout(options: { timeoutMs: number; stats: SqlStats 
         return new Promise((resolve, reject) => {
           const timer = setTimeout(() => {
             if (scope) scope.timedOut = true;
-            const error = new TimeoutError(`The request took longer than its time limit of ${timeoutMs} ms.`);
-            resolve({ data: null, errors: [error] } satisfies ExecutionResult);
+            const error = requestTimeoutError(timeoutMs);
+            // graphql-js's key order (errors first), as the fast path writes it too.
+            resolve({ errors: [asGraphQLError(error)], data: null } satisfies ExecutionResult);
           }, Math.max(0, timeoutMs - elapsed));
           result.then(
             (value) => {
@@ -44,6 +46,11 @@ export function useRequestTimeout(options: { timeoutMs: number; stats: SqlStats 
       });
     },
   };
+}
+
+/** The one answer to a query past REQUEST_TIMEOUT_MS, here and on the node:http fast path. */
+export function requestTimeoutError(timeoutMs: number): TimeoutError {
+  return new TimeoutError(`The request took longer than its time limit of ${timeoutMs} ms.`);
 }
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {

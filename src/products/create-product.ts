@@ -2,10 +2,10 @@
 // trimmed name of 1-200 characters, a price >= 0 with at most two decimals
 // (the Decimal scalar has already refused more) and a stock >= 0. Uniqueness
 // of the sku is left to the unique index (see insertProduct).
-import type { Kysely } from 'kysely';
-import type { Database, ProductRow } from '../db/database.ts';
+import type { ProductRow } from '../db/database.ts';
+import type { SqlSession } from '../db/direct.ts';
 import { BadUserInputError } from '../errors.ts';
-import { parseDecimalInput } from '../scalars.ts';
+import { parseDecimalInput } from '../values.ts';
 import { checkInt, checkText } from '../validation.ts';
 import { findProductsByIds } from './product.repository.ts';
 import { insertProduct, MAX_STOCK, type NewProduct } from './product.writes.ts';
@@ -30,7 +30,7 @@ export function validateCreateProduct(input: NewProduct): NewProduct {
   return { sku, name, price, stock };
 }
 
-export async function createProduct(db: Kysely<Database>, input: NewProduct): Promise<ProductRow> {
+export async function createProduct(db: SqlSession, input: NewProduct): Promise<ProductRow> {
   const values = validateCreateProduct(input);
   const id = await insertProduct(db, values);
   const [row] = await findProductsByIds(db, [id]);

@@ -1,10 +1,9 @@
 // Per-request loaders of products.
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/database.ts';
+import type { SqlSession } from '../db/direct.ts';
 import { byIdLoader, type LoaderOptions } from '../db/loader-helpers.ts';
 import { findProductsByIds } from './product.repository.ts';
 
-export function createProductLoaders(db: Kysely<Database>, options: LoaderOptions) {
+export function createProductLoaders(db: SqlSession, options: LoaderOptions) {
   return {
     productById: byIdLoader('productById', (ids) => findProductsByIds(db, ids), options),
   };

@@ -1,49 +1,37 @@
-// All SQL about products. Functions take the Kysely handle (or a transaction)
-// first and return rows; they know nothing of GraphQL.
-import type { Kysely } from 'kysely';
-import type { Database, ProductRow } from '../db/database.ts';
-import { likeContains, toListStats, type ListStats } from '../db/sql-helpers.ts';
+// All SQL reading products. Functions take the session (the pool or a
+// transaction) first and return rows; they know nothing of GraphQL. Which
+// rows a list holds comes as conditions (product.fields.ts).
+import type { Condition } from '../db/conditions.ts';
+import type { ProductRow } from '../db/database.ts';
+import type { SqlSession } from '../db/direct.ts';
+import { all, first, qb, where } from '../db/query-builder.ts';
+import { toListStats, type ListStats } from '../db/sql-helpers.ts';
+import { PRODUCT_TABLE } from './product.fields.ts';
 
-export interface ProductFilterValues {
-  search?: string | null;
-  inStock?: boolean | null;
-  /** Exact decimal strings ("12.50"), already validated. */
-  minPrice?: string | null;
-  maxPrice?: string | null;
-}
-
-export async function findProductsByIds(db: Kysely<Database>, ids: readonly string[]): Promise<ProductRow[]> {
+export async function findProductsByIds(db: SqlSession, ids: readonly string[]): Promise<ProductRow[]> {
   if (ids.length === 0) return [];
-  return db.selectFrom('products').selectAll().where('id', 'in', ids).execute();
+  return all(db, qb.selectFrom('products').selectAll().where('id', 'in', ids));
 }
 
-function filtered(db: Kysely<Database>, filter: ProductFilterValues | null | undefined) {
-  let query = db.selectFrom('products');
-  if (!filter) return query;
-  if (filter.search) {
-    const search = filter.search;
-    query = query.where((eb) => eb.or([likeContains('name', search), likeContains('sku', search)]));
-  }
-  if (filter.inStock === true) query = query.where('stock', '>', 0);
-  if (filter.inStock === false) query = query.where('stock', '=', 0);
-  if (filter.minPrice != null) query = query.where('price', '>=', filter.minPrice);
-  if (filter.maxPrice != null) query = query.where('price', '<=', filter.maxPrice);
-  return query;
+function filtered(conditions: readonly Condition[]) {
+  const query = qb.selectFrom('products');
+  return conditions.length ? query.where(where(conditions, PRODUCT_TABLE)) : query;
 }
 
 /** One page in id order: first+1 rows so the caller can tell whether more follow. */
 export async function findProductsPage(
-  db: Kysely<Database>,
-  args: { first: number; afterId: string | null; filter?: ProductFilterValues | null },
+  db: SqlSession,
+  args: { first: number; afterId: string | null; where: readonly Condition[] },
 ): Promise<ProductRow[]> {
-  let query = filtered(db, args.filter).selectAll();
+  let query = filtered(args.where).selectAll();
   if (args.afterId !== null) query = query.where('id', '>', args.afterId);
-  return query.orderBy('id').limit(args.first + 1).execute();
+  return all(db, query.orderBy('id').limit(args.first + 1));
 }
 
-export async function countProducts(db: Kysely<Database>, filter?: ProductFilterValues | null): Promise<ListStats> {
-  const row = await filtered(db, filter)
-    .select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.min<string | null>('id').as('minId')])
-    .executeTakeFirst();
+export async function countProducts(db: SqlSession, conditions: readonly Condition[]): Promise<ListStats> {
+  const row = await first(
+    db,
+    filtered(conditions).select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.min<string | null>('id').as('minId')]),
+  );
   return toListStats(row);
 }

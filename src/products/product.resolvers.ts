@@ -3,8 +3,11 @@ import { buildConnection, checkFirst, decodeCursor, toPage } from '../connection
 import { NotFoundError, notFoundMessage } from '../errors.ts';
 import type { Resolvers } from '../generated/graphql.ts';
 import { primeProducts } from '../loaders.ts';
-import { parseId } from '../scalars.ts';
+import { parseId } from '../values.ts';
 import { createProduct } from './create-product.ts';
+import type { ProductRow } from '../db/database.ts';
+import { fieldResolvers } from '../fields.ts';
+import { PRODUCT_FIELDS, productConditions } from './product.fields.ts';
 import { countProducts, findProductsPage } from './product.repository.ts';
 import { restockProducts } from './restock-products.ts';
 
@@ -19,12 +22,12 @@ export const productResolvers: Resolvers = {
     async products(_parent, args, { db, loaders }) {
       const first = checkFirst(args.first);
       const afterId = decodeCursor('Product', args.after);
-      const filter = args.filter ?? null;
-      const rows = await findProductsPage(db, { first, afterId, filter });
+      const where = productConditions(args.filter);
+      const rows = await findProductsPage(db, { first, afterId, where });
       for (const row of rows) loaders.productById.prime(row.id, row);
-      return buildConnection('Product', toPage(rows, first), afterId, () => countProducts(db, filter));
+      return buildConnection('Product', toPage(rows, first), afterId, () => countProducts(db, where));
     },
-    productCount: async (_parent, args, { db }) => (await countProducts(db, args.filter ?? null)).count,
+    productCount: async (_parent, args, { db }) => (await countProducts(db, productConditions(args.filter))).count,
   },
   Mutation: {
     async createProduct(_parent, { input }, { db, loaders }) {
@@ -41,7 +44,5 @@ export const productResolvers: Resolvers = {
       return outcomes;
     },
   },
-  Product: {
-    createdAt: (product) => product.created_at,
-  },
+  Product: fieldResolvers<ProductRow>(PRODUCT_FIELDS),
 };

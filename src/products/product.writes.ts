@@ -1,9 +1,12 @@
 // All SQL that changes products or locks them for a change. Functions take a
 // Kysely handle or, for locking reads, the transaction that holds the locks
 // (a Kysely transaction or a direct one: both are a SqlSession).
-import { CompiledQuery, type Kysely } from 'kysely';
-import type { Database, ProductRow } from '../db/database.ts';
-import { driverErrorCode, PREPARED, type SqlSession } from '../db/pool.ts';
+import { CompiledQuery } from 'kysely';
+import type { ProductRow } from '../db/database.ts';
+import type { SqlSession } from '../db/direct.ts';
+import { driverErrorCode } from '../db/driver-errors.ts';
+import { qb, run } from '../db/query-builder.ts';
+import { PREPARED } from '../db/statement.ts';
 import { compareIds } from '../db/sql-helpers.ts';
 import { ConflictError } from '../errors.ts';
 
@@ -24,9 +27,9 @@ export interface NewProduct {
 }
 
 /** Inserts a product and returns its id; an sku already in use is CONFLICT. */
-export async function insertProduct(db: Kysely<Database>, values: NewProduct): Promise<string> {
+export async function insertProduct(db: SqlSession, values: NewProduct): Promise<string> {
   try {
-    const result = await db.insertInto('products').values(values).executeTakeFirstOrThrow();
+    const result = await run(db, qb.insertInto('products').values(values));
     return String(result.insertId);
   } catch (error) {
     if (driverErrorCode(error) === 'ER_DUP_ENTRY') {

@@ -2,13 +2,13 @@
 // own transaction. An item's failure (malformed id, bad quantity, unknown
 // product, overflow, even a crash) becomes that item's `error` and never
 // touches the others; results keep the input order.
-import type { Kysely } from 'kysely';
 import { mapWithConcurrency } from '../concurrency.ts';
-import type { Database, ProductRow } from '../db/database.ts';
+import type { ProductRow } from '../db/database.ts';
+import type { Db, SqlSession } from '../db/pool.ts';
 import { transactionWithRetry } from '../db/transaction.ts';
-import { BadUserInputError, isAppError, NotFoundError, notFoundMessage } from '../errors.ts';
+import { BadUserInputError, isAppError, NotFoundError, notFoundMessage, UNEXPECTED_ERROR_MESSAGE } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { parseId } from '../scalars.ts';
+import { parseId } from '../values.ts';
 import { checkInt } from '../validation.ts';
 import type { RestockOutcome } from './product.model.ts';
 import { adjustStock, lockProductsForUpdate, MAX_STOCK } from './product.writes.ts';
@@ -28,7 +28,7 @@ export interface RestockOptions {
 }
 
 export async function restockProducts(
-  db: Kysely<Database>,
+  db: Db,
   items: readonly RestockItem[],
   options: RestockOptions,
 ): Promise<RestockOutcome[]> {
@@ -38,7 +38,7 @@ export async function restockProducts(
   return mapWithConcurrency(items, options.concurrency, (item, index) => restockOne(db, item, index, options.log));
 }
 
-async function restockOne(db: Kysely<Database>, item: RestockItem, index: number, log: Logger): Promise<RestockOutcome> {
+async function restockOne(db: Db, item: RestockItem, index: number, log: Logger): Promise<RestockOutcome> {
   try {
     const productId = parseId(item.productId, `items[${index}].productId`);
     const quantity = checkInt(item.quantity, `items[${index}].quantity`, 1, MAX_STOCK);
@@ -49,11 +49,11 @@ async function restockOne(db: Kysely<Database>, item: RestockItem, index: number
   } catch (error) {
     if (isAppError(error)) return { productId: item.productId, product: null, error: { code: error.code, message: error.message } };
     log.error({ err: error, item: index, productId: item.productId }, 'unexpected error restocking a product');
-    return { productId: item.productId, product: null, error: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' } };
+    return { productId: item.productId, product: null, error: { code: 'INTERNAL_SERVER_ERROR', message: UNEXPECTED_ERROR_MESSAGE } };
   }
 }
 
-async function addStock(trx: Kysely<Database>, productId: string, quantity: number, index: number): Promise<ProductRow> {
+async function addStock(trx: SqlSession, productId: string, quantity: number, index: number): Promise<ProductRow> {
   // Locked first so the overflow check and the update see the same stock.
   const [row] = await lockProductsForUpdate(trx, [productId]);
   if (!row) throw new NotFoundError(notFoundMessage('product', productId));

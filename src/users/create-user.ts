@@ -1,8 +1,8 @@
 // createUser's rules: a trimmed name of 1-100 characters and an email that
 // looks like name@domain and fits its column; uniqueness is left to the
 // database's unique index (see insertUser), so concurrent requests agree.
-import type { Kysely } from 'kysely';
-import type { Database, UserRow } from '../db/database.ts';
+import type { UserRow } from '../db/database.ts';
+import type { SqlSession } from '../db/direct.ts';
 import { BadUserInputError } from '../errors.ts';
 import { checkText } from '../validation.ts';
 import { findUsersByIds, insertUser } from './user.repository.ts';
@@ -23,7 +23,7 @@ export function validateCreateUser(input: CreateUserValues): CreateUserValues {
   return { name, email };
 }
 
-export async function createUser(db: Kysely<Database>, input: CreateUserValues): Promise<UserRow> {
+export async function createUser(db: SqlSession, input: CreateUserValues): Promise<UserRow> {
   const values = validateCreateUser(input);
   const id = await insertUser(db, values);
   const [row] = await findUsersByIds(db, [id]);

@@ -1,50 +1,44 @@
-// All SQL about users. Functions take the Kysely handle (or a transaction)
-// first and return rows; they know nothing of GraphQL.
-import type { Kysely } from 'kysely';
-import type { Database, UserRow } from '../db/database.ts';
-import { driverErrorCode } from '../db/pool.ts';
+// All SQL about users. Functions take the session (the pool or a
+// transaction) first and return rows; they know nothing of GraphQL. Which
+// rows a list holds comes as conditions (user.fields.ts).
+import type { Condition } from '../db/conditions.ts';
+import type { UserRow } from '../db/database.ts';
+import type { SqlSession } from '../db/direct.ts';
+import { driverErrorCode } from '../db/driver-errors.ts';
+import { all, first, qb, run, where } from '../db/query-builder.ts';
+import { toListStats, type ListStats } from '../db/sql-helpers.ts';
 import { ConflictError } from '../errors.ts';
-import { likeContains, toListStats, type ListStats } from '../db/sql-helpers.ts';
+import { USER_TABLE } from './user.fields.ts';
 
-export interface UserFilterValues {
-  search?: string | null;
-}
-
-export async function findUsersByIds(db: Kysely<Database>, ids: readonly string[]): Promise<UserRow[]> {
+export async function findUsersByIds(db: SqlSession, ids: readonly string[]): Promise<UserRow[]> {
   if (ids.length === 0) return [];
-  return db.selectFrom('users').selectAll().where('id', 'in', ids).execute();
+  return all(db, qb.selectFrom('users').selectAll().where('id', 'in', ids));
 }
 
-function filtered(db: Kysely<Database>, filter: UserFilterValues | null | undefined) {
-  let query = db.selectFrom('users');
-  if (filter?.search) {
-    const search = filter.search;
-    query = query.where((eb) => eb.or([likeContains('name', search), likeContains('email', search)]));
-  }
-  return query;
+function filtered(conditions: readonly Condition[]) {
+  const query = qb.selectFrom('users');
+  return conditions.length ? query.where(where(conditions, USER_TABLE)) : query;
 }
 
 /** One page in id order: first+1 rows so the caller can tell whether more follow. */
-export async function findUsersPage(
-  db: Kysely<Database>,
-  args: { first: number; afterId: string | null; filter?: UserFilterValues | null },
-): Promise<UserRow[]> {
-  let query = filtered(db, args.filter).selectAll();
+export async function findUsersPage(db: SqlSession, args: { first: number; afterId: string | null; where: readonly Condition[] }): Promise<UserRow[]> {
+  let query = filtered(args.where).selectAll();
   if (args.afterId !== null) query = query.where('id', '>', args.afterId);
-  return query.orderBy('id').limit(args.first + 1).execute();
+  return all(db, query.orderBy('id').limit(args.first + 1));
 }
 
-export async function countUsers(db: Kysely<Database>, filter?: UserFilterValues | null): Promise<ListStats> {
-  const row = await filtered(db, filter)
-    .select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.min<string | null>('id').as('minId')])
-    .executeTakeFirst();
+export async function countUsers(db: SqlSession, conditions: readonly Condition[]): Promise<ListStats> {
+  const row = await first(
+    db,
+    filtered(conditions).select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.min<string | null>('id').as('minId')]),
+  );
   return toListStats(row);
 }
 
 /** Inserts a user and returns its id; an email already in use (compared case-insensitively) is CONFLICT. */
-export async function insertUser(db: Kysely<Database>, values: { name: string; email: string }): Promise<string> {
+export async function insertUser(db: SqlSession, values: { name: string; email: string }): Promise<string> {
   try {
-    const result = await db.insertInto('users').values(values).executeTakeFirstOrThrow();
+    const result = await run(db, qb.insertInto('users').values(values));
     return String(result.insertId);
   } catch (error) {
     // The unique index decides, so two concurrent creations cannot both win.

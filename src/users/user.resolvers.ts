@@ -2,8 +2,11 @@
 import { buildConnection, checkFirst, decodeCursor, toPage } from '../connections.ts';
 import { NotFoundError, notFoundMessage } from '../errors.ts';
 import type { Resolvers } from '../generated/graphql.ts';
-import { parseId } from '../scalars.ts';
+import { parseId } from '../values.ts';
 import { createUser } from './create-user.ts';
+import { fieldResolvers } from '../fields.ts';
+import type { UserRow } from '../db/database.ts';
+import { USER_FIELDS, userConditions } from './user.fields.ts';
 import { countUsers, findUsersPage } from './user.repository.ts';
 
 export const userResolvers: Resolvers = {
@@ -17,10 +20,10 @@ export const userResolvers: Resolvers = {
     async users(_parent, args, { db, loaders }) {
       const first = checkFirst(args.first);
       const afterId = decodeCursor('User', args.after);
-      const filter = args.filter ?? null;
-      const rows = await findUsersPage(db, { first, afterId, filter });
+      const where = userConditions(args.filter);
+      const rows = await findUsersPage(db, { first, afterId, where });
       for (const row of rows) loaders.userById.prime(row.id, row);
-      return buildConnection('User', toPage(rows, first), afterId, () => countUsers(db, filter));
+      return buildConnection('User', toPage(rows, first), afterId, () => countUsers(db, where));
     },
   },
   Mutation: {
@@ -31,7 +34,7 @@ export const userResolvers: Resolvers = {
     },
   },
   User: {
-    createdAt: (user) => user.created_at,
+    ...fieldResolvers<UserRow>(USER_FIELDS),
     async orders(user, args, { loaders }) {
       const first = checkFirst(args.first);
       const afterId = decodeCursor('Order', args.after);

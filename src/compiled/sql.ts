@@ -1,4 +1,4 @@
-// The JSON-query repository: compiles an OperationPlan into ONE SELECT whose
+// The compiled path's SQL compiler: compiles an OperationPlan into ONE SELECT whose
 // columns are the JSON text of each root field, built by the database with
 // CONCAT/GROUP_CONCAT and JSON_QUOTE. Nested JSON_OBJECT/JSON_ARRAYAGG cost
 // MariaDB ~40% more CPU on the Dashboard statement and write ", " and ": ",
@@ -9,9 +9,12 @@
 // and instead of GROUP_CONCAT ... LIMIT, which MySQL lacks.
 // Every value a client sent is a bound parameter; the SQL text only carries
 // names and JSON punctuation chosen here.
-import type { ConnectionPlan, ObjectPlan, OperationPlan, PlanValue, RootPlan, ValueFormat } from '../planner/plan.ts';
-import { MAX_ID } from '../scalars.ts';
-import { containsPattern } from './sql-helpers.ts';
+import type { FieldDef } from '../fields.ts';
+import { FORMATS } from '../formats.ts';
+import { COUNTS_AS_SPENT } from '../orders/order.fields.ts';
+import type { ConnectionPlan, ObjectPlan, OperationPlan, PlanValue, RootPlan } from './plan.ts';
+import { MAX_ID } from '../values.ts';
+import { renderConditions } from '../db/conditions.ts';
 
 export interface CompiledJsonQuery {
   readonly sql: string;
@@ -43,26 +46,23 @@ class Builder {
   }
 }
 
-function columnJson(a: string, column: string, format: ValueFormat): string {
-  const ref = `${a}.${column}`;
-  switch (format) {
-    case 'id':
-    case 'money':
-      return `'"', ${ref}, '"'`;
-    case 'int':
-      return ref;
-    case 'string':
-      return `JSON_QUOTE(${ref})`;
-    case 'datetime':
-      return `'"', LEFT(DATE_FORMAT(${ref}, '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z"'`;
+/** CONCAT arguments writing a stored or computed field of the row at alias `a`. */
+function fieldJson(b: Builder, a: string, field: FieldDef): string {
+  switch (field.kind) {
+    case 'column':
+      return FORMATS[field.format].sql(`${a}.${field.column}`);
+    case 'flag':
+      return FORMATS.boolean.sql(renderConditions([field.condition], a, b.params));
+    case 'computed':
+      return FORMATS[field.format].sql(field.sql(a));
   }
 }
 
 /** CONCAT arguments (comma-separated) writing one field's JSON value. */
 function valueJson(b: Builder, a: string, value: PlanValue): string {
   switch (value.kind) {
-    case 'column':
-      return columnJson(a, value.column, value.format);
+    case 'field':
+      return fieldJson(b, a, value.field);
     case 'literal':
       return lit(value.json);
     case 'orderCount': {
@@ -71,10 +71,8 @@ function valueJson(b: Builder, a: string, value: PlanValue): string {
     }
     case 'totalSpent': {
       const o = b.alias();
-      return `'"', (SELECT COALESCE(SUM(${o}.total), 0.00) FROM orders ${o} WHERE ${o}.user_id = ${a}.id AND ${o}.status <> 'CANCELLED'), '"'`;
+      return `'"', (SELECT COALESCE(SUM(${o}.total), 0.00) FROM orders ${o} WHERE ${o}.user_id = ${a}.id AND ${renderConditions([COUNTS_AS_SPENT], o, b.params)}), '"'`;
     }
-    case 'subtotal':
-      return `'"', ${a}.quantity * ${a}.unit_price, '"'`;
     case 'parent': {
       const p = b.alias();
       const table = value.via === 'user_id' ? 'users' : 'products';
@@ -122,45 +120,19 @@ function isAggregatePair(first: PlanValue, second: PlanValue): boolean {
 function aggregatePairJson(b: Builder, a: string, first: 'orderCount' | 'totalSpent', secondKey: string): string {
   const o = b.alias();
   const count = 'COUNT(*)';
-  const spent = `'"', COALESCE(SUM(IF(${o}.status <> 'CANCELLED', ${o}.total, 0)), 0.00), '"'`;
+  const spent = `'"', COALESCE(SUM(IF(${renderConditions([COUNTS_AS_SPENT], o, b.params)}, ${o}.total, 0)), 0.00), '"'`;
   const [one, two] = first === 'orderCount' ? [count, spent] : [spent, count];
   return `(SELECT CONCAT(${one}, ${lit(`,${JSON.stringify(secondKey)}:`)}, ${two}) FROM orders ${o} WHERE ${o}.user_id = ${a}.id)`;
 }
 
 /**
- * The WHERE conditions of a connection's rows (before paging), for alias `x`.
- * The same filters as the repositories' Kysely queries, written for a
- * correlated alias; test/compiled-queries.test.ts holds the two to the same
- * answers.
+ * The WHERE conditions of a connection's rows (before paging), for alias `x`:
+ * the domain's conditions, rendered as the repositories render them, and for
+ * User.orders the enclosing user.
  */
 function baseWhere(b: Builder, x: string, c: ConnectionPlan, parent: string | null): string {
-  const conditions: string[] = [];
-  if (c.ofParentUser && parent) conditions.push(`${x}.user_id = ${parent}.id`);
-  if (c.status) conditions.push(`${x}.status = ${b.param(c.status)}`);
-  const f = c.filter;
-  if (f.entity === 'user' && f.values?.search) {
-    const pattern = containsPattern(f.values.search);
-    conditions.push(`(${x}.name LIKE ${b.param(pattern)} ESCAPE '!' OR ${x}.email LIKE ${b.param(pattern)} ESCAPE '!')`);
-  }
-  if (f.entity === 'product' && f.values) {
-    const v = f.values;
-    if (v.search) {
-      const pattern = containsPattern(v.search);
-      conditions.push(`(${x}.name LIKE ${b.param(pattern)} ESCAPE '!' OR ${x}.sku LIKE ${b.param(pattern)} ESCAPE '!')`);
-    }
-    if (v.inStock === true) conditions.push(`${x}.stock > 0`);
-    if (v.inStock === false) conditions.push(`${x}.stock = 0`);
-    if (v.minPrice != null) conditions.push(`${x}.price >= ${b.param(v.minPrice)}`);
-    if (v.maxPrice != null) conditions.push(`${x}.price <= ${b.param(v.maxPrice)}`);
-  }
-  if (f.entity === 'order' && f.values) {
-    const v = f.values;
-    if (v.status) conditions.push(`${x}.status = ${b.param(v.status)}`);
-    if (v.userId) conditions.push(`${x}.user_id = ${b.param(v.userId)}`);
-    if (v.createdAfter) conditions.push(`${x}.created_at >= ${b.param(v.createdAfter)}`);
-    if (v.createdBefore) conditions.push(`${x}.created_at < ${b.param(v.createdBefore)}`);
-  }
-  return conditions.length ? conditions.join(' AND ') : 'TRUE';
+  const conditions = renderConditions(c.where, x, b.params);
+  return c.ofParentUser && parent ? `${x}.user_id = ${parent}.id AND ${conditions}` : conditions;
 }
 
 function cursorSql(kind: string, idRef: string): string {
@@ -258,8 +230,7 @@ function rootJson(b: Builder, root: RootPlan): string {
       return lit(root.json);
     case 'productCount': {
       const x = b.alias();
-      const where = baseWhere(b, x, { entity: 'product', filter: { entity: 'product', values: root.filter }, ofParentUser: false, status: null, first: 0, afterId: null, parts: [] }, null);
-      return `CONCAT((SELECT COUNT(*) FROM products ${x} WHERE ${where}))`;
+      return `CONCAT((SELECT COUNT(*) FROM products ${x} WHERE ${renderConditions(root.where, x, b.params)}))`;
     }
     case 'single': {
       const x = b.alias();

@@ -1,41 +1,23 @@
 // Serialises a mutation's response straight from the rows it wrote
 // (OrderWrite), following the selection's plan: the same JSON the resolvers
 // would produce from the same rows, without a GraphQL execution.
+import { fieldValue, formatOf } from '../fields.ts';
+import { FORMATS } from '../formats.ts';
 import type { OrderWrite } from '../orders/order.model.ts';
-import { multiplyMoney } from '../money.ts';
-import { dbDateTimeToIso, formatDecimal } from '../scalars.ts';
-import type { ObjectPlan, ValueFormat } from './plan.ts';
+import type { ObjectPlan } from './plan.ts';
 
 type Row = Record<string, unknown>;
-
-function columnJson(value: unknown, format: ValueFormat): string {
-  switch (format) {
-    case 'id':
-      return JSON.stringify(String(value));
-    case 'string':
-      return JSON.stringify(value);
-    case 'int':
-      return String(Number(value));
-    case 'money':
-      return JSON.stringify(formatDecimal(String(value)));
-    case 'datetime':
-      return JSON.stringify(dbDateTimeToIso(String(value)));
-  }
-}
 
 function objectJson(object: ObjectPlan, row: Row, write: OrderWrite, products: Map<string, Row>): string {
   let out = '{';
   object.fields.forEach(({ key, value }, index) => {
     out += `${index === 0 ? '' : ','}${JSON.stringify(key)}:`;
     switch (value.kind) {
-      case 'column':
-        out += columnJson(row[value.column], value.format);
+      case 'field':
+        out += FORMATS[formatOf(value.field)].json(fieldValue(value.field, row));
         break;
       case 'literal':
         out += value.json;
-        break;
-      case 'subtotal':
-        out += JSON.stringify(multiplyMoney(String(row.unit_price), Number(row.quantity)));
         break;
       case 'items':
         out += `[${write.items.map((item) => objectJson(value.object, item as unknown as Row, write, products)).join(',')}]`;

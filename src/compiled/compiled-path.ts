@@ -1,0 +1,161 @@
+// The compiled path: a query whose every field the planner understands is
+// answered by one SQL statement whose result IS the response's JSON text, and
+// that text is written out without being parsed or re-walked. Anything else
+// (errors to report, introspection, a row that does not exist) answers null
+// here and runs through Yoga's ordinary executor, so both paths give the same
+// responses (test/compiled-queries.test.ts proves it). This module holds the
+// per-document work (parsing, validation, templates) and the response cache;
+// planning, SQL and execution are plan-query/plan-mutation, sql and executor.
+import { Kind, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { cacheKey as responseCacheKey, type ResponseCache, type Versions } from '../cache/response-cache.ts';
+import type { SqlSession } from '../db/direct.ts';
+import { parseWithinNesting } from '../guards/nesting.ts';
+import { perDocument } from '../query-shape.ts';
+import { createQueryRunner, nameOf, runMutation, type CompiledAnswer, type CompiledMutations, type QueryRunnerOptions } from './executor.ts';
+import { entitiesOf, type OperationPlan } from './plan.ts';
+import { buildMutationPlan, mutationTemplate } from './plan-mutation.ts';
+import { buildPlan } from './plan-query.ts';
+import { compileJsonQuery, type CompiledJsonQuery } from './sql.ts';
+import { buildQueryTemplate, fillTemplate, type Measure } from './templates.ts';
+
+export type { CompiledAnswer, CompiledMutations } from './executor.ts';
+
+/** What the compiled path needs of a request: its document, variables and operation name, as the client sent them. */
+export interface OperationRequest {
+  readonly query?: unknown;
+  readonly variables?: unknown;
+  readonly operationName?: unknown;
+}
+
+export interface CompiledExecutorOptions extends QueryRunnerOptions {
+  /** Largest response (in objects) compiled into one statement; bigger ones use loaders. */
+  maxObjects: number;
+  /** The response's estimated objects, or null for a document the limits refuse (the ordinary path then reports the error). */
+  measure: Measure;
+  /** graphql's parse() token limit, as the ordinary path applies it. */
+  maxTokens: number;
+  /** Optional cache of whole responses (RESPONSE_CACHE=true). */
+  cache?: ResponseCache | null;
+  /** Runs placeOrder/cancelOrder as their resolvers do; without it mutations take the ordinary path. */
+  mutations?: CompiledMutations | null;
+}
+
+export interface CompiledExecutor {
+  /**
+   * The answer, null when this request must take the ordinary path, or
+   * 'timeout' when a query ran past `timeoutMs` (mutations are never cut
+   * short: their transaction's outcome is what the client must hear).
+   */
+  tryExecute(params: OperationRequest, limits?: { timeoutMs?: number }): Promise<CompiledAnswer | 'timeout' | null>;
+  /**
+   * Parses, validates and plans these documents now (trusted documents, at
+   * start) and keeps them for the process's life; a request sending one of
+   * them then only binds its variables.
+   */
+  prepare(queries: Iterable<string>): void;
+}
+
+/** Documents kept parsed and validated, by query text. */
+const DOCUMENTS_KEPT = 1000;
+
+export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, options: CompiledExecutorOptions): CompiledExecutor {
+  const { measure, maxObjects, mutations, cache } = options;
+  const runQuery = createQueryRunner(db, options);
+  // Parsed and validated documents by query text; null marks text that is not
+  // a valid document (the ordinary path reports why).
+  const documents = new Map<string, DocumentNode | null>();
+  const prepared = new Map<string, DocumentNode | null>();
+
+  function document(query: string): DocumentNode | null {
+    let doc = prepared.get(query) ?? documents.get(query);
+    if (doc !== undefined) return doc;
+    try {
+      const parsed = parseWithinNesting(query, { maxTokens: options.maxTokens });
+      doc = validate(schema, parsed).length === 0 ? parsed : null;
+    } catch {
+      doc = null;
+    }
+    if (documents.size >= DOCUMENTS_KEPT) documents.delete(documents.keys().next().value!);
+    documents.set(query, doc);
+    return doc;
+  }
+
+  // Point lookups by id variables: planned and compiled once per document.
+  const queryTemplate = perDocument((doc, operationName) => buildQueryTemplate(schema, doc, operationName || undefined, measure, maxObjects));
+  // Mutations whose variables only feed the root field's arguments: planned
+  // and checked against the limits once per document (the limits cannot
+  // depend on those variables); per request only the variables are coerced.
+  const mutationTemplateOf = perDocument((doc, operationName) => {
+    const template = mutations ? mutationTemplate(schema, doc, operationName || undefined) : null;
+    return template && measure(doc, {}, operationName || undefined) !== null ? template : null;
+  });
+
+  return {
+    prepare(queries) {
+      for (const query of queries) {
+        const doc = document(query);
+        documents.delete(query);
+        prepared.set(query, doc);
+        if (!doc) continue;
+        for (const definition of doc.definitions) {
+          if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+          const name = definition.name?.value ?? '';
+          queryTemplate(doc, name);
+          mutationTemplateOf(doc, name);
+        }
+        queryTemplate(doc);
+        mutationTemplateOf(doc);
+      }
+    },
+    async tryExecute(params, limits) {
+      const { query, operationName } = params;
+      const variables = params.variables ?? {};
+      if (typeof query !== 'string' || (operationName != null && typeof operationName !== 'string')) return null;
+      if (typeof variables !== 'object' || variables === null || Array.isArray(variables)) return null;
+      const doc = document(query);
+      if (!doc) return null;
+      const vars = variables as Record<string, unknown>;
+      const opName = (operationName as string | null | undefined) ?? undefined;
+      const mutation = mutationTemplateOf(doc, opName);
+      if (mutation) {
+        const mutationPlan = mutation(vars);
+        return mutationPlan ? runMutation(mutations!, mutationPlan, options.onServiceError) : null;
+      }
+      // Looked up after the mutation check: with the Redis store a lookup is a round trip.
+      const cacheKey = cache ? responseCacheKey(query, operationName, variables) : '';
+      // On a miss, the versions as they are before the SQL runs: a mutation
+      // committing meanwhile bumps them, so what this read stores is never served.
+      let snapshot: Versions | null = null;
+      if (cache) {
+        let found = cache.get(cacheKey);
+        if (found instanceof Promise) found = await found;
+        if (typeof found === 'string') return { body: found, operationName: nameOf(operationName) };
+        snapshot = found;
+      }
+      let plan: OperationPlan | null;
+      let compiled: CompiledJsonQuery;
+      const template = queryTemplate(doc, opName);
+      if (template) {
+        const filled = fillTemplate(template, vars);
+        if (!filled) return null;
+        ({ plan, compiled } = filled);
+      } else {
+        const cost = measure(doc, vars, opName);
+        if (cost === null) return null;
+        plan = buildPlan(schema, doc, opName, vars);
+        if (!plan && mutations) {
+          const mutationPlan = buildMutationPlan(schema, doc, opName, vars);
+          if (mutationPlan) return runMutation(mutations, mutationPlan, options.onServiceError);
+        }
+        if (!plan || plan.roots.length === 0 || cost > maxObjects) return null;
+        compiled = compileJsonQuery(plan);
+      }
+      const answer = await runQuery(plan, compiled, opName, limits?.timeoutMs);
+      if (cache && snapshot && answer !== 'timeout' && answer?.cacheable) {
+        const { entities, onlyCounts } = entitiesOf(plan);
+        void cache.set(cacheKey, answer.body, entities, onlyCounts, snapshot);
+      }
+      return answer;
+    },
+  };
+}

@@ -1,0 +1,166 @@
+// The compiled path's executor: runs a compiled statement (or a planned
+// mutation) and writes the response body, knowing no GraphQL. The statement's
+// row holds each root field's JSON text; a single root whose row does not
+// exist becomes null with a NOT_FOUND error, and a database failure is
+// answered as the resolvers would answer it.
+import { CompiledQuery } from 'kysely';
+import type { SqlSession } from '../db/direct.ts';
+import { PREPARED } from '../db/statement.ts';
+import { Deadlines } from '../deadlines.ts';
+import { isAppError, notFoundMessage, UNEXPECTED_ERROR_MESSAGE, type AppError } from '../errors.ts';
+import type { OrderWrite } from '../orders/order.model.ts';
+import type { MutationPlan, OperationPlan } from './plan.ts';
+import type { CompiledJsonQuery } from './sql.ts';
+import { orderWriteJson } from './write-json.ts';
+
+export interface CompiledAnswer {
+  /** The full response body. */
+  readonly body: string;
+  /** Error codes in the body, for the request log and metrics. */
+  readonly errorCodes?: readonly string[];
+  /** The operation's name, or "anonymous", for the request log and metrics. */
+  readonly operationName: string;
+  /** True when the body may be cached: a plain answer, no errors in it. */
+  readonly cacheable?: boolean;
+}
+
+export interface CompiledMutations {
+  run(field: MutationPlan['field'], args: Record<string, any>): Promise<OrderWrite>;
+  /** After a successful write: the same follow-ups as the ordinary path (cache invalidation); the answer waits for it. */
+  after(field: MutationPlan['field']): void | Promise<void>;
+  /** For an error the client cannot act on: logs it and gives the masked error's extensions (plugins/masking.ts). */
+  unexpected(error: unknown): Record<string, unknown>;
+}
+
+export interface QueryRunnerOptions {
+  /** Send compiled statements as prepared statements (binary protocol). */
+  preparedStatements?: boolean;
+  /** How often request deadlines are checked (Deadlines.periodFor the request time limit). */
+  deadlinePeriodMs?: number;
+  /** Told of TIMEOUT / SERVICE_UNAVAILABLE answers, for the operator's log (the client gets the code). */
+  onServiceError?: (error: AppError) => void;
+}
+
+/**
+ * Runs compiled statements on `db`: the answer, 'timeout' once `timeoutMs`
+ * has passed, or null when the result needs the ordinary path after all.
+ */
+export function createQueryRunner(db: SqlSession, options: QueryRunnerOptions) {
+  const deadlines = new Deadlines(options.deadlinePeriodMs ?? 50);
+  return async function runQuery(
+    plan: OperationPlan,
+    compiled: CompiledJsonQuery,
+    operationName: string | undefined,
+    timeoutMs: number | undefined,
+  ): Promise<CompiledAnswer | 'timeout' | null> {
+    const sql = options.preparedStatements ? PREPARED + compiled.sql : compiled.sql;
+    let result;
+    try {
+      const running = db.executeQuery<Record<string, string | null>>(CompiledQuery.raw(sql, compiled.params));
+      const outcome = timeoutMs === undefined ? await running : await beforeDeadline(deadlines, running, timeoutMs);
+      if (outcome === 'timeout') return 'timeout';
+      result = outcome;
+    } catch (error) {
+      // The database is down, the pool stayed busy or the statement ran too
+      // long: answer now, as the resolvers would (each root field fails with
+      // the error), rather than run the same work again through them.
+      if (isAppError(error) && (error.code === 'TIMEOUT' || error.code === 'SERVICE_UNAVAILABLE')) {
+        options.onServiceError?.(error);
+        return { body: failureBody(plan, error), operationName: nameOf(operationName ?? plan.operationName), errorCodes: [error.code] };
+      }
+      throw error;
+    }
+    const row = result.rows[0] ?? (compiled.noRowIsNull ? { r0: null } : undefined);
+    if (!row) return null;
+    // A single row that does not exist: null with NOT_FOUND at its path, as the resolvers answer.
+    let errors = '';
+    let data = '';
+    const errorCodes: string[] = [];
+    for (let i = 0; i < plan.roots.length; i++) {
+      const root = plan.roots[i]!;
+      let value = row[`r${i}`];
+      if (value === null || value === undefined) {
+        if (root.kind !== 'single') return null;
+        const error = {
+          message: notFoundMessage(root.entity, root.id),
+          ...(root.location ? { locations: [root.location] } : {}),
+          path: [root.key],
+          extensions: { code: 'NOT_FOUND' },
+        };
+        errors += `${errors ? ',' : ''}${JSON.stringify(error)}`;
+        errorCodes.push('NOT_FOUND');
+        value = 'null';
+      }
+      data += `${i === 0 ? '' : ','}${JSON.stringify(root.key)}:${value}`;
+    }
+    const body = `${errors ? `{"errors":[${errors}],"data":{` : '{"data":{'}${data}}}`;
+    return { body, operationName: nameOf(operationName ?? plan.operationName), errorCodes, cacheable: !errors };
+  };
+}
+
+export function nameOf(operationName: unknown): string {
+  return typeof operationName === 'string' && operationName ? operationName : 'anonymous';
+}
+
+/** Every root field failed with `error`: null where nullable, else data is null. */
+function failureBody(plan: OperationPlan, error: AppError): string {
+  const failing = plan.roots.filter((root) => root.kind !== 'literal');
+  const errors = failing.map((root) => ({ message: error.message, path: [root.key], extensions: error.extensions }));
+  const nullable = failing.every((root) => root.kind === 'single');
+  const data = nullable ? Object.fromEntries(plan.roots.map((root) => [root.key, root.kind === 'literal' ? JSON.parse(root.json) : null])) : null;
+  return JSON.stringify({ errors, data });
+}
+
+/**
+ * Runs the mutation and answers from the rows it wrote. Once the write has
+ * started there is no going back to the ordinary path (it would write twice),
+ * so every outcome, errors included, is answered here in the shape graphql-js
+ * gives them: the error at the field's location and path, data null (both
+ * fields are non-null), unexpected errors masked with the request id.
+ */
+export async function runMutation(
+  mutations: CompiledMutations,
+  plan: MutationPlan,
+  onServiceError?: (error: AppError) => void,
+): Promise<CompiledAnswer> {
+  const operationName = nameOf(plan.operationName);
+  const located = (message: string, extensions: Record<string, unknown>) => ({
+    message,
+    ...(plan.location ? { locations: [plan.location] } : {}),
+    path: [plan.key],
+    extensions,
+  });
+  let write: OrderWrite;
+  try {
+    write = await mutations.run(plan.field, plan.args);
+  } catch (error) {
+    if (isAppError(error)) {
+      if (error.code === 'TIMEOUT' || error.code === 'SERVICE_UNAVAILABLE') onServiceError?.(error);
+      return { body: JSON.stringify({ errors: [located(error.message, { ...error.extensions })], data: null }), operationName, errorCodes: [error.code] };
+    }
+    const masked = located(UNEXPECTED_ERROR_MESSAGE, mutations.unexpected(error));
+    return { body: JSON.stringify({ errors: [masked], data: null }), operationName, errorCodes: ['INTERNAL_SERVER_ERROR'] };
+  }
+  await mutations.after(plan.field);
+  return { body: `{"data":{${JSON.stringify(plan.key)}:${orderWriteJson(plan.object, write)}}}`, operationName, errorCodes: [] };
+}
+
+/**
+ * The promise's value, or 'timeout' once `ms` have passed (the work itself
+ * goes on; a late failure of it is the statement limit's business, not an
+ * unhandled rejection). One promise and no timer of its own: this runs per
+ * request (see Deadlines).
+ */
+function beforeDeadline<T>(deadlines: Deadlines, work: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  return new Promise((resolve, reject) => {
+    const deadline = deadlines.add(Math.max(0, ms), () => resolve('timeout'));
+    work.then(
+      (value) => {
+        if (deadlines.settle(deadline)) resolve(value);
+      },
+      (error: unknown) => {
+        if (deadlines.settle(deadline)) reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,154 @@
+// How statements reach the server: one statement on a borrowed connection, or
+// a transaction on one connection, counted in the request's scope, bounded by
+// the watchdog and with driver failures mapped (driver-errors.ts). Every
+// statement of the gateway goes through here; Kysely only builds SQL
+// (query-builder.ts). One promise per statement, no layers of async
+// functions: each promise costs, more so under the AsyncLocalStorage of the
+// request scope.
+import { CompiledQuery, type QueryResult } from 'kysely';
+import type { PoolConnection } from 'mysql2';
+import { TimeoutError } from '../errors.ts';
+import { driverErrorCode, mapDriverError } from './driver-errors.ts';
+import type { ServerPool } from './server-pool.ts';
+import { PREPARED, sendStatement, type StatementWatchdog } from './statement.ts';
+import type { RequestScope, SqlStats } from './stats.ts';
+
+/** What repositories and the compiled path send SQL through: a pool, or a transaction. */
+export interface SqlSession {
+  executeQuery<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
+}
+
+/**
+ * A transaction of Db.transaction. Round trips are what a short write
+ * transaction spends most on, on both sides of the wire (bench/RESULTS.md), so:
+ * - BEGIN is not sent on its own: it goes in one round trip with the first
+ *   text statement (a PREPARED first statement gets its own BEGIN before it);
+ * - commitWith sends its statements and COMMIT as one batch. The server stops
+ *   a batch at its first error, so COMMIT runs only if every statement before
+ *   it succeeded; otherwise the error comes back and the work is rolled back.
+ */
+export interface DirectTransaction extends SqlSession {
+  /** Runs these text statements and COMMIT in one round trip; their results, in order. */
+  commitWith(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]>;
+}
+
+export interface Runner extends SqlSession {
+  /**
+   * Runs `work` in one transaction on one pool connection: BEGIN, the work's
+   * statements, COMMIT; ROLLBACK when the work throws (the connection is
+   * dropped if even that fails).
+   */
+  transaction<T>(work: (trx: DirectTransaction) => Promise<T>): Promise<T>;
+}
+
+const BEGIN = CompiledQuery.raw('BEGIN');
+const COMMIT = CompiledQuery.raw('COMMIT');
+const ROLLBACK = CompiledQuery.raw('ROLLBACK');
+
+type Done<R> = (error: unknown, result?: QueryResult<R>) => void;
+
+export function createRunner(server: ServerPool, stats: SqlStats, watchdog: StatementWatchdog): Runner {
+  const acquire = (done: (error: unknown, connection?: PoolConnection) => void) => {
+    // A request past its time limit has already been answered: its leftovers get no connection.
+    if (stats.currentScope()?.timedOut) return done(new TimeoutError());
+    server.acquire((error, connection) => (error ? done(mapDriverError(error)) : done(null, connection)));
+  };
+  const run = <R>(connection: PoolConnection, query: CompiledQuery, scope: RequestScope | undefined, done: Done<R>, statements = 1) => {
+    const start = performance.now();
+    stats.started();
+    sendStatement(connection, query.sql, query.parameters, watchdog, (error, result) => {
+      stats.finishedIn(scope, query.sql, performance.now() - start, error ? (driverErrorCode(error) ?? 'ERROR') : null, statements);
+      if (error) done(mapDriverError(error));
+      // A batch's result is the list of its statements' results, handed on as it is.
+      else done(null, statements > 1 ? ({ rows: result } as QueryResult<R>) : toQueryResult<R>(result));
+    });
+  };
+  const settle =
+    <R>(resolve: (result: QueryResult<R>) => void, reject: (error: unknown) => void): Done<R> =>
+    (error, result) => (error ? reject(error) : resolve(result!));
+
+  return {
+    executeQuery<R>(query: CompiledQuery<R>) {
+      return new Promise<QueryResult<R>>((resolve, reject) => {
+        const scope = stats.currentScope();
+        acquire((error, connection) => {
+          if (error) return reject(error);
+          run<R>(connection!, query, scope, (failure, result) => {
+            connection!.release();
+            settle(resolve, reject)(failure, result);
+          });
+        });
+      });
+    },
+    async transaction(work) {
+      const scope = stats.currentScope();
+      const connection = await new Promise<PoolConnection>((resolve, reject) =>
+        acquire((error, borrowed) => (error ? reject(error) : resolve(borrowed!))),
+      );
+      const send = <R>(query: CompiledQuery<R>, statements = 1) =>
+        new Promise<QueryResult<R>>((resolve, reject) => run<R>(connection, query, scope, settle(resolve, reject), statements));
+      let begun = false;
+      let committed = false;
+      const trx: DirectTransaction = {
+        async executeQuery<R>(query: CompiledQuery<R>) {
+          if (begun) return send(query);
+          begun = true;
+          if (query.sql.startsWith(PREPARED)) {
+            await send(BEGIN);
+            return send(query);
+          }
+          const [, result] = (await send(batch([BEGIN, query]), 2)).rows as unknown as [unknown, unknown];
+          return toQueryResult<R>(result);
+        },
+        async commitWith(queries) {
+          if (!begun) await send(BEGIN);
+          begun = true;
+          const { rows } = await send(batch([...queries, COMMIT]), queries.length + 1);
+          committed = true;
+          return (rows as unknown[]).slice(0, queries.length).map((result) => toQueryResult(result));
+        },
+      };
+      try {
+        const result = await work(trx);
+        if (begun && !committed) await send(COMMIT);
+        return result;
+      } catch (error) {
+        // Left in an unknown state when even the rollback fails: the pool gets a fresh connection instead.
+        if (begun && !committed) await send(ROLLBACK).catch(() => connection.destroy());
+        throw error;
+      } finally {
+        connection.release();
+      }
+    },
+  };
+}
+
+/**
+ * Text statements joined into one batch, sent in one round trip. Only
+ * parameterised statements of this code base go in; see multipleStatements
+ * in session-settings.ts.
+ */
+function batch(queries: readonly CompiledQuery[]): CompiledQuery {
+  for (const query of queries) {
+    if (query.sql.startsWith(PREPARED)) throw new Error('a prepared statement cannot be part of a batch');
+  }
+  return CompiledQuery.raw(
+    queries.map((query) => query.sql).join('; '),
+    queries.flatMap((query) => query.parameters),
+  );
+}
+
+/** A driver result in Kysely's shape (as its MysqlConnection makes it). */
+function toQueryResult<R>(result: unknown): QueryResult<R> {
+  if (Array.isArray(result)) return { rows: result as R[] };
+  if (result && typeof result === 'object' && 'insertId' in result && 'affectedRows' in result) {
+    const { insertId, affectedRows, changedRows } = result as { insertId?: unknown; affectedRows?: unknown; changedRows?: unknown };
+    return {
+      insertId: insertId != null && String(insertId) !== '0' ? BigInt(insertId as number) : undefined,
+      numAffectedRows: affectedRows != null ? BigInt(affectedRows as number) : undefined,
+      numChangedRows: changedRows != null ? BigInt(changedRows as number) : undefined,
+      rows: [],
+    };
+  }
+  return { rows: [] };
+}

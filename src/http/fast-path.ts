@@ -1,0 +1,145 @@
+// The fast path for the common request: POST /graphql with a JSON body asking
+// for JSON back. The body was read under the cap by body.ts; here the
+// compiled path answers with database-built JSON, or declines and the request
+// goes on to Yoga's full handler with the same body. GET, SSE, multipart,
+// GraphiQL and anything unusual never come here (see front.ts).
+//
+// What this path does in place of the Yoga plugins it bypasses, and with what:
+// | plugin (Yoga path)                      | here                                                     |
+// | request-guards: params refused          | parseParams declines them, so Yoga answers                |
+// | nesting guard in the limits' onParse    | compiled-path.ts parses with the same parseWithinNesting  |
+// | trusted-documents                       | resolveDocument (http/trusted-documents.ts); a refusal    |
+// |                                         | goes to Yoga, whose plugin answers it                     |
+// | limits: depth, aliases, cost            | admittedCost (plugins/limits.ts): over a limit, decline   |
+// | timeout: TIMEOUT past REQUEST_TIMEOUT_MS| requestTimeoutError (plugins/timeout.ts), same body       |
+// | maskedErrors                            | maskUnexpected / noteServiceError (plugins/masking.ts)    |
+// | response-cache invalidation             | the compiled mutations' `after` (server.ts), same effects |
+// | request facts (operation, error codes)  | written into the request scope here                       |
+// The request log line and metrics are written by front.ts for both paths.
+// test/fast-path-mirrors.test.ts holds each row to the same answer on both paths.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CompiledExecutor } from '../compiled/compiled-path.ts';
+import type { RequestScope } from '../db/stats.ts';
+import type { Logger } from '../logger.ts';
+import { paramsRefusal, withoutPrototype } from '../plugins/request-guards.ts';
+import { requestTimeoutError } from '../plugins/timeout.ts';
+import { resolveDocument, type TrustedDocumentsPolicy } from './trusted-documents.ts';
+
+/** A GraphQL-over-HTTP request body, as parsed and before any check. */
+export interface GraphQLParams {
+  query?: unknown;
+  variables?: unknown;
+  operationName?: unknown;
+  extensions?: unknown;
+}
+
+const JSON_TYPE = 'application/json';
+const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json';
+
+/**
+ * The media type Yoga would answer with (the first acceptable entry of Accept
+ * wins; a wildcard means application/json), or null when the request wants
+ * something only Yoga serves (event streams, multipart, HTML).
+ */
+export function fastPathMediaType(req: IncomingMessage): string | null {
+  if (req.method !== 'POST') return null;
+  const contentType = req.headers['content-type'];
+  if (!contentType || !/^application\/json\s*(;|$)/i.test(contentType)) return null;
+  const accept = req.headers.accept;
+  if (!accept) return JSON_TYPE;
+  for (const entry of accept.replace(/\s/g, '').toLowerCase().split(',')) {
+    const [type, ...params] = entry.split(';');
+    const charset = params.find((p) => p.startsWith('charset='));
+    if (charset && charset !== 'charset=utf-8') continue;
+    if (type === GRAPHQL_RESPONSE_TYPE) return GRAPHQL_RESPONSE_TYPE;
+    if (type === JSON_TYPE || type === '*/*' || type === 'application/*') return JSON_TYPE;
+    if (type === 'text/event-stream' || type === 'multipart/mixed' || type === 'text/html') return null;
+  }
+  return null;
+}
+
+/**
+ * The body's parameters, or null when Yoga must answer: not JSON, not an
+ * object, or parameters Yoga refuses (extensions that are not an object,
+ * variables or extensions nested too deep; see plugins/request-guards.ts).
+ */
+export function parseParams(body: Buffer): GraphQLParams | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
+  const params = parsed as GraphQLParams & { extensions?: unknown };
+  const { variables, extensions } = params;
+  if (extensions != null && (typeof extensions !== 'object' || Array.isArray(extensions))) return null;
+  if (paramsRefusal(variables, extensions)) return null;
+  if (variables && typeof variables === 'object' && !Array.isArray(variables)) params.variables = withoutPrototype(variables);
+  return params;
+}
+
+/**
+ * Writes a compiled answer: 200 even with errors in it, as Yoga answers our
+ * own errors (those carry no http extension). Headers go as one flat array,
+ * writeHead's cheapest form.
+ */
+export function writeAnswer(res: ServerResponse, body: string, mediaType: string, requestId: string): void {
+  res.writeHead(200, [
+    'content-type', `${mediaType}; charset=utf-8`,
+    'content-length', String(Buffer.byteLength(body)),
+    'x-request-id', requestId,
+  ]);
+  res.end(body);
+}
+
+/** Writes a JSON body with its length. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, mediaType = JSON_TYPE): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': `${mediaType}; charset=utf-8`, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export interface FastPathOptions {
+  readonly compiled: CompiledExecutor;
+  /** Yoga's handler, for every request the compiled path declines. */
+  readonly yoga: (req: IncomingMessage, res: ServerResponse) => void;
+  readonly trustedDocuments: TrustedDocumentsPolicy | null;
+  readonly requestTimeoutMs: number;
+  readonly log: Logger;
+}
+
+/** POST /graphql asking for JSON: compiled execution when it applies, else Yoga with the body already read. */
+export function createFastPath(options: FastPathOptions) {
+  const { compiled, yoga, trustedDocuments, requestTimeoutMs, log } = options;
+  return async function fastGraphql(req: IncomingMessage, res: ServerResponse, mediaType: string, scope: RequestScope): Promise<void> {
+    const body = (req as IncomingMessage & { body?: Buffer }).body;
+    let params = body ? parseParams(body) : null;
+    if (params && trustedDocuments) {
+      const document = resolveDocument(trustedDocuments, params);
+      params = document && !('refused' in document) ? { ...params, query: document.query } : null;
+    }
+    try {
+      if (params) {
+        const remaining = requestTimeoutMs - (performance.now() - (scope.startedAt ?? performance.now()));
+        const answer = await compiled.tryExecute(params, { timeoutMs: remaining });
+        if (answer === 'timeout') {
+          scope.timedOut = true;
+          scope.errorCodes = ['TIMEOUT'];
+          res.setHeader('x-request-id', scope.requestId);
+          return sendJson(res, 200, { errors: [requestTimeoutError(requestTimeoutMs).toJSON()], data: null }, mediaType);
+        }
+        if (answer) {
+          scope.operationName = answer.operationName;
+          scope.errorCodes = answer.errorCodes ? [...answer.errorCodes] : [];
+          return writeAnswer(res, answer.body, mediaType, scope.requestId);
+        }
+      }
+    } catch (error) {
+      // The ordinary path reports database failures with their paths and codes.
+      log.debug({ err: error, requestId: scope.requestId }, 'compiled execution failed; using the resolvers');
+    }
+    res.setHeader('x-request-id', scope.requestId);
+    yoga(req, res);
+  };
+}
