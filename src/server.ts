@@ -15,6 +15,7 @@ import { createDb, type Db } from './db/pool.ts';
 import { Deadlines } from './deadlines.ts';
 import { createFastPath } from './http/fast-path.ts';
 import { createHttpFront } from './http/front.ts';
+import { renderGraphiQL, useGraphiQLAssets } from './http/graphiql.ts';
 import { createLoaders } from './loaders.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { cancelOrder } from './orders/cancel-order.ts';
@@ -71,12 +72,15 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: { title: 'Shop GraphQL gateway' },
+    // GraphiQL from this process, not a CDN (src/http/graphiql.ts), so it works offline.
+    renderGraphiQL,
     healthCheckEndpoint: null as unknown as string,
     logging: false,
     // The body cap lives in the node:http front (src/http/body.ts); batching stays off.
     maxRequestBodySize: false,
     batching: false,
     plugins: [
+      useGraphiQLAssets(),
       // Facts first, so a request refused by a limit is still logged under its operation name.
       useRequestFacts(db.stats),
       useRequestGuards(),
