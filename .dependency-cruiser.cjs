@@ -11,7 +11,7 @@
 //   compiled/      the compiled path (plans, SQL, executor), beside the resolvers
 //   http/, auth/   the node:http front; server.ts wires; main.ts and cli/ start
 const GRAPHQL_PACKAGES = '^node_modules/(graphql|graphql-yoga|@graphql-yoga|@envelop|graphql-jit)/';
-const LEAVES = '^src/(errors|values|money|formats|fields|validation|deadlines|linked-list|concurrency|logger|connections)\\.ts$';
+const LEAVES = '^src/(errors|values|money|formats|fields|validation|deadlines|linked-list|concurrency|logger|connections|viewer|access)\\.ts$';
 const DOMAIN = '^src/(users|orders|products)/(?!.*\\.resolvers\\.ts$)';
 const ABOVE_DOMAINS =
   '^src/(compiled|http|plugins|cache|auth|guards|cli)/|^src/(server|main|schema|context|scalars|common\\.resolvers|query-shape|pubsub)\\.ts$|\\.resolvers\\.ts$';

@@ -1,13 +1,17 @@
-// What every resolver receives, built once per request: the database handle,
-// the event feed, fresh loaders, the request id and a logger bound to it.
+// What every resolver receives, built once per request: the viewer, the
+// database handle, the event feed, fresh loaders that see only the viewer's
+// rows, the request id and a logger bound to it.
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Config } from './config.ts';
 import type { Db } from './db/pool.ts';
 import type { Loaders } from './loaders.ts';
 import type { Logger } from './logger.ts';
 import type { AppPubSub } from './pubsub.ts';
+import type { Viewer } from './viewer.ts';
 
 export interface AppContext {
+  /** Who the request acts for (an admin for everyone while authentication is off). */
+  readonly viewer: Viewer;
   /** The one database handle: reads, writes and transactions (db.transaction). */
   readonly db: Db;
   /** Live events (orderPlaced): in-process, or through Redis when REDIS_URL is set. */

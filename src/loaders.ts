@@ -4,17 +4,19 @@
 // mutation's response (and any later field of the same request) shows the new state.
 import type { ProductRow } from './db/database.ts';
 import type { SqlSession } from './db/direct.ts';
+import type { Viewer } from './viewer.ts';
 import { replaceCached, type LoaderOptions } from './db/loader-helpers.ts';
 import { createOrderLoaders } from './orders/order.loaders.ts';
 import type { OrderWrite } from './orders/order.model.ts';
 import { createProductLoaders } from './products/product.loaders.ts';
 import { createUserLoaders } from './users/user.loaders.ts';
 
-export function createLoaders(db: SqlSession, options: LoaderOptions) {
+/** The loaders of one request, for its viewer: they see only the rows the viewer may see. */
+export function createLoaders(db: SqlSession, options: LoaderOptions, viewer: Viewer) {
   return {
-    ...createUserLoaders(db, options),
+    ...createUserLoaders(db, options, viewer),
     ...createProductLoaders(db, options),
-    ...createOrderLoaders(db, options),
+    ...createOrderLoaders(db, options, viewer),
   };
 }
 

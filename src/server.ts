@@ -14,7 +14,9 @@ import type { AppContext } from './context.ts';
 import { createDb, type Db } from './db/pool.ts';
 import { Deadlines } from './deadlines.ts';
 import { createFastPath } from './http/fast-path.ts';
-import { createHttpFront } from './http/front.ts';
+import { createHttpFront, type ViewerRequest } from './http/front.ts';
+import { createRateLimiter } from './http/rate-limit.ts';
+import { createAuthenticator } from './auth/authenticate.ts';
 import { renderGraphiQL, useGraphiQLAssets } from './http/graphiql.ts';
 import { createLoaders } from './loaders.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -29,7 +31,8 @@ import { createMetrics } from './plugins/metrics.ts';
 import { useRequestGuards } from './plugins/request-guards.ts';
 import { useRequestTimeout } from './plugins/timeout.ts';
 import { useTrustedDocuments } from './plugins/trusted-documents.ts';
-import { createAppPubSub } from './pubsub.ts';
+import { createAppPubSub, eventScope } from './pubsub.ts';
+import { ADMIN_WITHOUT_USER, ANONYMOUS } from './viewer.ts';
 import { resolvers, typeDefs } from './schema.ts';
 
 export interface AppOptions {
@@ -52,9 +55,8 @@ export interface App {
   close(): Promise<void>;
 }
 
-// Yoga's server context: nothing beyond the request, which Yoga adds itself.
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-type ServerContext = {};
+// Yoga's server context: the node:http request, as the front passed it on (with its viewer).
+type ServerContext = { req?: ViewerRequest };
 
 export function createApp(config: Config, options: AppOptions = {}): App {
   const log = options.logger ?? createLogger(config.logLevel);
@@ -64,6 +66,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const metrics = createMetrics(db);
   const stopStatementLog = logStatements(log, db.stats);
   const cache = config.responseCache && config.compiledQueries ? wireResponseCache(config, log, pubsub) : null;
+  const auth = createAuthenticator(config.auth, { log });
+  const limiter = createRateLimiter(config.rateLimit, { redisUrl: config.redisUrl, scope: eventScope(config), log });
+  // A request that reached Yoga some other way than through the front (none does) acts for nobody.
+  const noViewer = auth.enabled ? ANONYMOUS : ADMIN_WITHOUT_USER;
   const schema = createSchema<AppContext>({ typeDefs, resolvers });
   const loaderOptions = { maxBatchSize: config.maxBatchSize, onBatch: options.onLoaderBatch };
 
@@ -93,16 +99,17 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       useRequestTimeout({ timeoutMs: config.limits.requestTimeoutMs, stats: db.stats }),
     ],
     maskedErrors: { maskError: createMaskError(log, db.stats) },
-    context() {
+    context({ req }) {
       const id = requestId() ?? randomUUID();
-      return { db, pubsub, loaders: createLoaders(db, loaderOptions), requestId: id, log: log.child({ requestId: id }), config };
+      const viewer = req?.viewer ?? noViewer;
+      return { viewer, db, pubsub, loaders: createLoaders(db, loaderOptions, viewer), requestId: id, log: log.child({ requestId: id }), config };
     },
   });
 
   // The same use-cases and follow-ups as the resolvers, for mutations the fast path answers.
   const mutations: CompiledMutations | null = config.compiledMutations
     ? {
-        run: (field, args) => (field === 'placeOrder' ? placeOrder(db, args.input, pubsub) : cancelOrder(db, args.id)),
+        run: (field, args, viewer) => (field === 'placeOrder' ? placeOrder(db, args.input, viewer, pubsub) : cancelOrder(db, args.id, viewer)),
         after: (field) => cache?.invalidate([...MUTATION_EFFECTS[field]!]),
         unexpected: (error) => maskUnexpected(log, error, requestId()),
       }
@@ -129,6 +136,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     stats: db.stats,
     metrics,
     maxBodyBytes: config.limits.maxBodyBytes,
+    maxTokens: config.limits.maxTokens,
+    auth,
+    limiter,
     ready: () => db.ping(1000),
     yoga: yogaHandler,
     fastPath: compiled
@@ -149,6 +159,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       metrics.close();
       await pubsub.close();
       await cache?.close();
+      await limiter.close();
       await db.destroy();
     },
   };

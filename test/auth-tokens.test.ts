@@ -7,7 +7,7 @@ import { exportSPKI } from 'jose';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator, isRefusal, MAX_AUTHORIZATION_LENGTH, type AuthRefusal, type Authenticator } from '../src/auth/authenticate.ts';
-import type { Viewer } from '../src/auth/viewer.ts';
+import type { Viewer } from '../src/viewer.ts';
 import type { AuthConfig } from '../src/config.ts';
 import { base64url, closedUrl, issuedTokens, makeKey, sign, startJwksServer, type JwksServer, type TestKey } from './support/jwks-server.ts';
 

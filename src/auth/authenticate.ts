@@ -19,9 +19,9 @@ import { errors, jwtVerify, type JWTVerifyOptions } from 'jose';
 import type { AuthConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { KeysUnavailableError, createRemoteKeySet, type KeySetOptions, type RemoteKeySet } from './jwks.ts';
-import { ADMIN_WITHOUT_USER, ANONYMOUS, viewerFromClaims, type Viewer } from './viewer.ts';
+import { ADMIN_WITHOUT_USER, ANONYMOUS, viewerFromClaims, type Viewer } from '../viewer.ts';
 
-export type { Viewer } from './viewer.ts';
+export type { Viewer } from '../viewer.ts';
 
 /** Why a request was refused before anything ran; `message` is safe to show the client. */
 export interface AuthRefusal {

@@ -11,8 +11,8 @@
 // its invalidation can never be served: its versions are already old. Entries
 // also expire after the shortest TTL of what they read; rows written around the
 // gateway show up at the latest then, as the contract allows.
-// Scope: this API has no per-viewer data, so one cache serves every client.
-// If viewers are ever introduced, the viewer must become part of the key.
+// Scope: answers that read public data only (products) are shared by every
+// viewer; any other answer is keyed by its viewer's scope (cacheKey).
 
 export type CachedEntity = 'user' | 'order' | 'product' | 'item';
 
@@ -62,8 +62,13 @@ export function sizeOf(key: string, body: string): number {
   return (key.length + body.length) * 2;
 }
 
-export function cacheKey(query: string, operationName: unknown, variables: unknown): string {
-  return `${typeof operationName === 'string' ? operationName : ''}\u0000${query}\u0000${JSON.stringify(variables ?? {})}`;
+/**
+ * The entry of one request. `scope` says who may share it: 'public' for
+ * answers every viewer gets alike (products), else the viewer's scope
+ * (viewerScope: one customer's rows are never served to another).
+ */
+export function cacheKey(scope: string, query: string, operationName: unknown, variables: unknown): string {
+  return `${scope}\u0000${typeof operationName === 'string' ? operationName : ''}\u0000${query}\u0000${JSON.stringify(variables ?? {})}`;
 }
 
 /** What each mutation changes, for invalidation. */

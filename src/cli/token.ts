@@ -7,7 +7,7 @@
 // that holds the private keys, so this command refuses.
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
-import { decimalId } from '../auth/viewer.ts';
+import { decimalId } from '../viewer.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 
 const USAGE = 'usage: npm run token -- --role admin|customer [--user ID] [--expires 1h]  (--user is required for a customer)';

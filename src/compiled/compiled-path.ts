@@ -6,17 +6,43 @@
 // responses (test/compiled-queries.test.ts proves it). This module holds the
 // per-document work (parsing, validation, templates) and the response cache;
 // planning, SQL and execution are plan-query/plan-mutation, sql and executor.
-import { Kind, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+// Every request comes with its viewer: plans carry its access and row rules,
+// and a cached answer is shared only with the same viewer, unless it reads
+// public data alone (products), which every viewer may share.
+import { Kind, validate, type DocumentNode, type GraphQLSchema, type SelectionSetNode } from 'graphql';
 import { cacheKey as responseCacheKey, type ResponseCache, type Versions } from '../cache/response-cache.ts';
 import type { SqlSession } from '../db/direct.ts';
 import { parseWithinNesting } from '../guards/nesting.ts';
-import { perDocument } from '../query-shape.ts';
+import { fragmentsOf, perDocument } from '../query-shape.ts';
+import { ADMIN_WITHOUT_USER, ANONYMOUS, viewerScope, type Viewer } from '../viewer.ts';
 import { createQueryRunner, nameOf, runMutation, type CompiledAnswer, type CompiledMutations, type QueryRunnerOptions } from './executor.ts';
 import { entitiesOf, type OperationPlan } from './plan.ts';
 import { buildMutationPlan, mutationTemplate } from './plan-mutation.ts';
 import { buildPlan } from './plan-query.ts';
 import { compileJsonQuery, type CompiledJsonQuery } from './sql.ts';
-import { buildQueryTemplate, fillTemplate, type Measure } from './templates.ts';
+import { buildQueryTemplate, fillTemplate, viewerShape, type Measure, type QueryTemplate } from './templates.ts';
+
+/** One viewer of each kind templates tell apart, to plan trusted documents for at start. */
+const TEMPLATE_VIEWERS: readonly Viewer[] = [ANONYMOUS, ADMIN_WITHOUT_USER, { kind: 'admin', userId: '1' }, { kind: 'customer', userId: '1' }];
+
+/** Root fields whose answers are the same for every viewer. */
+const PUBLIC_ROOTS = new Set(['product', 'products', 'productCount', '__typename']);
+
+/** True when every root field the document's operations could select reads public data only. */
+const publicDocument = perDocument((doc): boolean => {
+  const fragments = fragmentsOf(doc);
+  const visiting = new Set<string>();
+  const publicSelections = (selectionSet: SelectionSetNode): boolean =>
+    selectionSet.selections.every((selection) => {
+      if (selection.kind === Kind.FIELD) return PUBLIC_ROOTS.has(selection.name.value);
+      if (selection.kind === Kind.INLINE_FRAGMENT) return publicSelections(selection.selectionSet);
+      const fragment = fragments[selection.name.value];
+      if (!fragment || visiting.has(fragment.name.value)) return false;
+      visiting.add(fragment.name.value);
+      return publicSelections(fragment.selectionSet);
+    });
+  return doc.definitions.every((definition) => definition.kind !== Kind.OPERATION_DEFINITION || (definition.operation === 'query' && publicSelections(definition.selectionSet)));
+});
 
 export type { CompiledAnswer, CompiledMutations } from './executor.ts';
 
@@ -46,7 +72,7 @@ export interface CompiledExecutor {
    * 'timeout' when a query ran past `timeoutMs` (mutations are never cut
    * short: their transaction's outcome is what the client must hear).
    */
-  tryExecute(params: OperationRequest, limits?: { timeoutMs?: number }): Promise<CompiledAnswer | 'timeout' | null>;
+  tryExecute(params: OperationRequest, request: { viewer: Viewer; timeoutMs?: number }): Promise<CompiledAnswer | 'timeout' | null>;
   /**
    * Parses, validates and plans these documents now (trusted documents, at
    * start) and keeps them for the process's life; a request sending one of
@@ -80,8 +106,18 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
     return doc;
   }
 
-  // Point lookups by id variables: planned and compiled once per document.
-  const queryTemplate = perDocument((doc, operationName) => buildQueryTemplate(schema, doc, operationName || undefined, measure, maxObjects));
+  // Point lookups by id variables: planned and compiled once per document and kind of viewer.
+  const templates = perDocument(() => new Map<string, QueryTemplate | null>());
+  const queryTemplate = (doc: DocumentNode, operationName: string | undefined, viewer: Viewer): QueryTemplate | null => {
+    const shape = viewerShape(viewer);
+    const byShape = templates(doc, operationName ?? '');
+    let template = byShape.get(shape.key);
+    if (template === undefined) {
+      template = buildQueryTemplate(schema, doc, operationName, measure, maxObjects, shape.standIn);
+      byShape.set(shape.key, template);
+    }
+    return template;
+  };
   // Mutations whose variables only feed the root field's arguments: planned
   // and checked against the limits once per document (the limits cannot
   // depend on those variables); per request only the variables are coerced.
@@ -99,15 +135,15 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
         if (!doc) continue;
         for (const definition of doc.definitions) {
           if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-          const name = definition.name?.value ?? '';
-          queryTemplate(doc, name);
-          mutationTemplateOf(doc, name);
+          for (const name of [definition.name?.value, undefined]) {
+            for (const viewer of TEMPLATE_VIEWERS) queryTemplate(doc, name, viewer);
+            mutationTemplateOf(doc, name);
+          }
         }
-        queryTemplate(doc);
-        mutationTemplateOf(doc);
       }
     },
-    async tryExecute(params, limits) {
+    async tryExecute(params, request) {
+      const { viewer } = request;
       const { query, operationName } = params;
       const variables = params.variables ?? {};
       if (typeof query !== 'string' || (operationName != null && typeof operationName !== 'string')) return null;
@@ -119,10 +155,10 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
       const mutation = mutationTemplateOf(doc, opName);
       if (mutation) {
         const mutationPlan = mutation(vars);
-        return mutationPlan ? runMutation(mutations!, mutationPlan, options.onServiceError) : null;
+        return mutationPlan ? runMutation(mutations!, mutationPlan, viewer, options.onServiceError) : null;
       }
       // Looked up after the mutation check: with the Redis store a lookup is a round trip.
-      const cacheKey = cache ? responseCacheKey(query, operationName, variables) : '';
+      const cacheKey = cache ? responseCacheKey(publicDocument(doc) ? 'public' : viewerScope(viewer), query, operationName, variables) : '';
       // On a miss, the versions as they are before the SQL runs: a mutation
       // committing meanwhile bumps them, so what this read stores is never served.
       let snapshot: Versions | null = null;
@@ -134,23 +170,23 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
       }
       let plan: OperationPlan | null;
       let compiled: CompiledJsonQuery;
-      const template = queryTemplate(doc, opName);
+      const template = queryTemplate(doc, opName, viewer);
       if (template) {
-        const filled = fillTemplate(template, vars);
+        const filled = fillTemplate(template, vars, viewer);
         if (!filled) return null;
         ({ plan, compiled } = filled);
       } else {
         const cost = measure(doc, vars, opName);
         if (cost === null) return null;
-        plan = buildPlan(schema, doc, opName, vars);
+        plan = buildPlan(schema, doc, opName, vars, viewer);
         if (!plan && mutations) {
           const mutationPlan = buildMutationPlan(schema, doc, opName, vars);
-          if (mutationPlan) return runMutation(mutations, mutationPlan, options.onServiceError);
+          if (mutationPlan) return runMutation(mutations, mutationPlan, viewer, options.onServiceError);
         }
         if (!plan || plan.roots.length === 0 || cost > maxObjects) return null;
         compiled = compileJsonQuery(plan);
       }
-      const answer = await runQuery(plan, compiled, opName, limits?.timeoutMs);
+      const answer = await runQuery(plan, compiled, opName, request.timeoutMs);
       if (cache && snapshot && answer !== 'timeout' && answer?.cacheable) {
         const { entities, onlyCounts } = entitiesOf(plan);
         void cache.set(cacheKey, answer.body, entities, onlyCounts, snapshot);

@@ -9,6 +9,7 @@ import { PREPARED } from '../db/statement.ts';
 import { Deadlines } from '../deadlines.ts';
 import { isAppError, notFoundMessage, UNEXPECTED_ERROR_MESSAGE, type AppError } from '../errors.ts';
 import type { OrderWrite } from '../orders/order.model.ts';
+import type { Viewer } from '../viewer.ts';
 import type { MutationPlan, OperationPlan } from './plan.ts';
 import type { CompiledJsonQuery } from './sql.ts';
 import { orderWriteJson } from './write-json.ts';
@@ -25,7 +26,8 @@ export interface CompiledAnswer {
 }
 
 export interface CompiledMutations {
-  run(field: MutationPlan['field'], args: Record<string, any>): Promise<OrderWrite>;
+  /** The use-case, which holds the write to the viewer's access and row rules. */
+  run(field: MutationPlan['field'], args: Record<string, any>, viewer: Viewer): Promise<OrderWrite>;
   /** After a successful write: the same follow-ups as the ordinary path (cache invalidation); the answer waits for it. */
   after(field: MutationPlan['field']): void | Promise<void>;
   /** For an error the client cannot act on: logs it and gives the masked error's extensions (plugins/masking.ts). */
@@ -81,6 +83,10 @@ export function createQueryRunner(db: SqlSession, options: QueryRunnerOptions) {
       let value = row[`r${i}`];
       if (value === null || value === undefined) {
         if (root.kind !== 'single') return null;
+        if (root.missing === 'null') {
+          data += `${i === 0 ? '' : ','}${JSON.stringify(root.key)}:null`;
+          continue;
+        }
         const error = {
           message: notFoundMessage(root.entity, root.id),
           ...(root.location ? { locations: [root.location] } : {}),
@@ -121,6 +127,7 @@ function failureBody(plan: OperationPlan, error: AppError): string {
 export async function runMutation(
   mutations: CompiledMutations,
   plan: MutationPlan,
+  viewer: Viewer,
   onServiceError?: (error: AppError) => void,
 ): Promise<CompiledAnswer> {
   const operationName = nameOf(plan.operationName);
@@ -132,7 +139,7 @@ export async function runMutation(
   });
   let write: OrderWrite;
   try {
-    write = await mutations.run(plan.field, plan.args);
+    write = await mutations.run(plan.field, plan.args, viewer);
   } catch (error) {
     if (isAppError(error)) {
       if (error.code === 'TIMEOUT' || error.code === 'SERVICE_UNAVAILABLE') onServiceError?.(error);

@@ -7,7 +7,16 @@ import { collectFields } from 'graphql/execution/collectFields.js';
 import { getArgumentValues, getVariableValues } from 'graphql/execution/values.js';
 import { fragmentsOf, variableUses } from '../query-shape.ts';
 import type { MutationPlan, ObjectPlan } from './plan.ts';
+import { ADMIN_WITHOUT_USER } from '../viewer.ts';
 import { bail, compilableOrNull, planObject, prepareOperation, type Ctx } from './plan-query.ts';
+
+/**
+ * A write's selection is answered from the rows it wrote, which its use-case
+ * has already held to the viewer's rules (access.ts, the row rules), and it
+ * reads no list a row rule would narrow (servableFromWrite): the plan is the
+ * same for every viewer, so it is planned for none in particular.
+ */
+const WRITE_VIEWER = ADMIN_WITHOUT_USER;
 
 /**
  * A mutation of exactly one root field, placeOrder or cancelOrder, whose
@@ -21,7 +30,7 @@ export function buildMutationPlan(
   rawVariables: Record<string, unknown> | null | undefined,
 ): MutationPlan | null {
   const mutationType = schema.getMutationType();
-  const prepared = mutationType ? prepareOperation(schema, document, operationName, rawVariables, 'mutation') : null;
+  const prepared = mutationType ? prepareOperation(schema, document, operationName, rawVariables, 'mutation', WRITE_VIEWER) : null;
   if (!mutationType || !prepared) return null;
   const { operation, ctx } = prepared;
   return compilableOrNull(() => {
@@ -65,7 +74,7 @@ export function mutationTemplate(
   const mutationType = schema.getMutationType();
   const operation = getOperationAST(document, operationName ?? undefined);
   if (!mutationType || !operation || operation.operation !== 'mutation') return null;
-  const shape = compilableOrNull(() => mutationShape({ schema, fragments: fragmentsOf(document), vars: {} }, mutationType, operation));
+  const shape = compilableOrNull(() => mutationShape({ schema, fragments: fragmentsOf(document), vars: {}, viewer: WRITE_VIEWER }, mutationType, operation));
   // A variable anywhere but in the root field's arguments could change the plan itself.
   if (!shape || variableUses(document).some((use) => use.field !== shape.node)) return null;
   const definitions = operation.variableDefinitions ?? [];

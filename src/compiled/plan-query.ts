@@ -21,11 +21,13 @@ import { checkFirst, decodeCursor } from '../connections.ts';
 import type { OrderStatus } from '../db/database.ts';
 import { isAppError } from '../errors.ts';
 import type { FieldDef } from '../fields.ts';
-import { ITEM_FIELDS, ORDER_FIELDS, orderConditions, userOrderConditions } from '../orders/order.fields.ts';
+import { accessError } from '../access.ts';
+import { ITEM_FIELDS, ORDER_FIELDS, orderConditions, userOrderConditions, visibleOrders } from '../orders/order.fields.ts';
 import { PRODUCT_FIELDS, productConditions } from '../products/product.fields.ts';
 import { fragmentsOf } from '../query-shape.ts';
-import { USER_FIELDS, userConditions } from '../users/user.fields.ts';
+import { USER_FIELDS, userConditions, visibleUsers } from '../users/user.fields.ts';
 import { parseId } from '../values.ts';
+import type { Viewer } from '../viewer.ts';
 import type { ConnectionPart, ConnectionPlan, ObjectPlan, OperationPlan, PlanField, PlanValue, RootPlan } from './plan.ts';
 
 type Vars = Record<string, unknown>;
@@ -35,11 +37,13 @@ export const bail = (): never => {
   throw new NotCompilable();
 };
 
-/** What planning a selection needs: the schema, the document's fragments and the coerced variables. */
+/** What planning a selection needs: the schema, the document's fragments, the coerced variables and the viewer. */
 export interface Ctx {
   schema: GraphQLSchema;
   fragments: ReturnType<typeof fragmentsOf>;
   vars: Vars;
+  /** Whose rows the plan reads: its access rules and row rules are the resolvers' (access.ts, the definitions). */
+  viewer: Viewer;
 }
 
 export function buildPlan(
@@ -47,8 +51,9 @@ export function buildPlan(
   document: DocumentNode,
   operationName: string | null | undefined,
   rawVariables: Record<string, unknown> | null | undefined,
+  viewer: Viewer,
 ): OperationPlan | null {
-  const prepared = prepareOperation(schema, document, operationName, rawVariables, 'query');
+  const prepared = prepareOperation(schema, document, operationName, rawVariables, 'query', viewer);
   if (!prepared) return null;
   const { operation, ctx } = prepared;
   const queryType = schema.getQueryType()!;
@@ -68,12 +73,13 @@ export function prepareOperation(
   operationName: string | null | undefined,
   rawVariables: Record<string, unknown> | null | undefined,
   kind: 'query' | 'mutation',
+  viewer: Viewer,
 ): { operation: OperationDefinitionNode; ctx: Ctx } | null {
   const operation = getOperationAST(document, operationName ?? undefined);
   if (!operation || operation.operation !== kind) return null;
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {}, { maxErrors: 1 });
   if (coerced.errors) return null;
-  return { operation, ctx: { schema, fragments: fragmentsOf(document), vars: coerced.coerced } };
+  return { operation, ctx: { schema, fragments: fragmentsOf(document), vars: coerced.coerced, viewer } };
 }
 
 /** Runs a planning step; null when it met something only the resolvers handle. */
@@ -102,14 +108,24 @@ function planRoot(ctx: Ctx, queryType: GraphQLObjectType, key: string, nodes: re
   const node = nodes[0]!;
   const name = node.name.value;
   if (name === '__typename') return { key, kind: 'literal', json: '"Query"' };
+  // A viewer who may not run the field: the resolvers answer with the refusal.
+  if (accessError(ctx.viewer, name)) bail();
   const { values } = args(ctx, queryType, node);
+  const location = node.loc ? getLocation(node.loc.source, node.loc.start) : null;
   switch (name) {
+    case 'viewer': {
+      const { viewer } = ctx;
+      if (viewer.kind === 'anonymous' || viewer.userId === null) return { key, kind: 'literal', json: 'null' };
+      // The viewer's own user: null, not NOT_FOUND, when that row is gone.
+      const object = planObject(ctx, 'User', nodes);
+      return { key, kind: 'single', entity: 'user', id: viewer.userId, where: [], object, location, missing: 'null' };
+    }
     case 'user':
     case 'order':
     case 'product': {
       const typeName = name === 'user' ? 'User' : name === 'order' ? 'Order' : 'Product';
-      const location = node.loc ? getLocation(node.loc.source, node.loc.start) : null;
-      return { key, kind: 'single', entity: name, id: parseId(values.id), object: planObject(ctx, typeName, nodes), location };
+      const where = name === 'user' ? visibleUsers(ctx.viewer) : name === 'order' ? visibleOrders(ctx.viewer) : [];
+      return { key, kind: 'single', entity: name, id: parseId(values.id), where, object: planObject(ctx, typeName, nodes), location, missing: 'notFound' };
     }
     case 'users':
       return { key, kind: 'connection', connection: planConnection(ctx, 'user', values, nodes, false) };
@@ -136,13 +152,14 @@ function planConnection(
   const kind = TYPE_OF[entity];
   const first = checkFirst(values.first);
   const afterId = decodeCursor(kind, values.after);
-  // The same conditions the resolvers pass to their repositories.
+  // The same conditions (row rules included) the resolvers and loaders pass to their repositories.
+  const { viewer } = ctx;
   const where = ofParentUser
-    ? userOrderConditions((values.status as OrderStatus | undefined) ?? null)
+    ? userOrderConditions((values.status as OrderStatus | undefined) ?? null, viewer)
     : entity === 'order'
-      ? orderConditions(values.filter)
+      ? orderConditions(values.filter, viewer)
       : entity === 'user'
-        ? userConditions(values.filter)
+        ? userConditions(values.filter, viewer)
         : productConditions(values.filter);
   const connectionType = objectType(ctx, `${kind}Connection`);
   const parts: ConnectionPlan['parts'] = [];

@@ -55,6 +55,10 @@ export type RootPlan =
       kind: 'single';
       entity: 'user' | 'order' | 'product';
       id: string;
+      /** Row rules besides the id (the viewer's): a row failing them does not exist. */
+      where: readonly Condition[];
+      /** What a row that does not exist answers: null with NOT_FOUND (user, order, product), or null alone (viewer). */
+      missing: 'notFound' | 'null';
       object: ObjectPlan;
       /** Where the field stands in the query text, for a NOT_FOUND error. */
       location: { line: number; column: number } | null;

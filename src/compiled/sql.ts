@@ -234,11 +234,17 @@ function rootJson(b: Builder, root: RootPlan): string {
     }
     case 'single': {
       const x = b.alias();
-      return `(SELECT ${objectJson(b, x, root.object)} FROM ${TABLE[root.entity]} ${x} WHERE ${x}.id = ${b.param(root.id)})`;
+      return `(SELECT ${objectJson(b, x, root.object)} FROM ${TABLE[root.entity]} ${x} WHERE ${singleWhere(b, x, root)})`;
     }
     case 'connection':
       return `CONCAT(${connectionJson(b, root.connection, null)})`;
   }
+}
+
+/** The row of a single root: its id, and the row rules that make a row the viewer may not see absent. */
+function singleWhere(b: Builder, x: string, root: Extract<RootPlan, { kind: 'single' }>): string {
+  const id = `${x}.id = ${b.param(root.id)}`;
+  return root.where.length ? `${id} AND ${renderConditions(root.where, x, b.params)}` : id;
 }
 
 /** One SELECT with a column r0, r1, ... of JSON text per root field (NULL: a single row that does not exist). */
@@ -250,7 +256,7 @@ export function compileJsonQuery(plan: OperationPlan): CompiledJsonQuery {
     // scalar subquery (measurably less work for the server on the hottest
     // query shape); no row means the row does not exist.
     const x = b.alias();
-    const sql = `SELECT ${objectJson(b, x, only.object)} AS r0 FROM ${TABLE[only.entity]} ${x} WHERE ${x}.id = ${b.param(only.id)}`;
+    const sql = `SELECT ${objectJson(b, x, only.object)} AS r0 FROM ${TABLE[only.entity]} ${x} WHERE ${singleWhere(b, x, only)}`;
     return { sql, params: b.params, noRowIsNull: true };
   }
   const columns = plan.roots.map((root, i) => `${rootJson(b, root)} AS r${i}`);

@@ -60,22 +60,26 @@ export type CreateUserInput = {
 /** Entry points for changing data. Each mutation runs in its own transaction. */
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Cancels an order and gives its stock back. A SHIPPED or CANCELLED order is CONFLICT. */
+  /**
+   * Cancels an order and gives its stock back. A SHIPPED or CANCELLED order is CONFLICT. With
+   * authentication on, a customer may cancel only their own orders (another's is NOT_FOUND).
+   */
   cancelOrder: Order;
-  /** Creates a product. A malformed field is BAD_USER_INPUT; an sku already in use is CONFLICT. */
+  /** Creates a product (admins only, with authentication on). A malformed field is BAD_USER_INPUT; an sku already in use is CONFLICT. */
   createProduct: Product;
-  /** Creates a user. A malformed field is BAD_USER_INPUT; an email already in use is CONFLICT. */
+  /** Creates a user (admins only, with authentication on). A malformed field is BAD_USER_INPUT; an email already in use is CONFLICT. */
   createUser: User;
   /**
    * Places an order in one transaction: prices come from the products, stock is taken,
    * the total is the sum of the subtotals and the order starts PENDING. Not enough stock
    * is INSUFFICIENT_STOCK, an unknown user or product NOT_FOUND; either way nothing changes.
+   * With authentication on, a customer may order only for their own user (else FORBIDDEN).
    */
   placeOrder: Order;
   /**
    * Adds stock to several products at once. Items run concurrently (bounded), each in its
    * own transaction; a bad item gets its own `error` and never affects the others. Results
-   * come back in input order. At most 500 items.
+   * come back in input order. At most 500 items. Admins only, with authentication on.
    */
   restockProducts: Array<RestockResult>;
 };
@@ -267,12 +271,24 @@ export type ProductFilter = {
   search?: InputMaybe<Scalars['String']['input']>;
 };
 
-/** Entry points for reading users, orders and products. Every list is ordered by id ascending. */
+/**
+ * Entry points for reading users, orders and products. Every list is ordered by id ascending.
+ *
+ * Every error a client can act on carries `extensions.code`: NOT_FOUND, BAD_USER_INPUT, CONFLICT,
+ * INSUFFICIENT_STOCK, GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, QUERY_TOO_COMPLEX,
+ * SERVICE_UNAVAILABLE, TIMEOUT, and with authentication on (`Authorization: Bearer <JWT>`, claims
+ * `role` = customer | admin and `sub`) UNAUTHENTICATED (no token where one is needed, or a token that
+ * does not verify: HTTP 401), FORBIDDEN (the role may not) and RATE_LIMITED (HTTP 429 with
+ * Retry-After). Anything else is "Unexpected error." with INTERNAL_SERVER_ERROR and a request id.
+ */
 export type Query = {
   __typename?: 'Query';
-  /** One order by id. An unknown id gives null and a NOT_FOUND error. */
+  /**
+   * One order by id. An unknown id gives null and a NOT_FOUND error. With authentication on, a
+   * customer sees only their own orders (another's id is NOT_FOUND).
+   */
   order: Maybe<Order>;
-  /** Orders, oldest (lowest id) first. */
+  /** Orders, oldest (lowest id) first. With authentication on, a customer's list and count hold only their own orders. */
   orders: OrderConnection;
   /** One product by id. An unknown id gives null and a NOT_FOUND error. */
   product: Maybe<Product>;
@@ -280,20 +296,46 @@ export type Query = {
   productCount: Scalars['Int']['output'];
   /** Products, oldest (lowest id) first. */
   products: ProductConnection;
-  /** One user by id. An unknown id gives null and a NOT_FOUND error. */
+  /**
+   * One user by id. An unknown id gives null and a NOT_FOUND error. With authentication on, a
+   * customer sees only their own user (any other id is NOT_FOUND) and no token is UNAUTHENTICATED.
+   */
   user: Maybe<User>;
-  /** Users, oldest (lowest id) first. */
+  /** Users, oldest (lowest id) first. With authentication on: admins only (a customer gets FORBIDDEN). */
   users: UserConnection;
+  /**
+   * The user the request's token names: a customer's own user, an admin's user when its token's
+   * `sub` is a user id. Null without a token, and for an admin whose token names no user.
+   */
+  viewer: Maybe<User>;
 };
 
 
-/** Entry points for reading users, orders and products. Every list is ordered by id ascending. */
+/**
+ * Entry points for reading users, orders and products. Every list is ordered by id ascending.
+ *
+ * Every error a client can act on carries `extensions.code`: NOT_FOUND, BAD_USER_INPUT, CONFLICT,
+ * INSUFFICIENT_STOCK, GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, QUERY_TOO_COMPLEX,
+ * SERVICE_UNAVAILABLE, TIMEOUT, and with authentication on (`Authorization: Bearer <JWT>`, claims
+ * `role` = customer | admin and `sub`) UNAUTHENTICATED (no token where one is needed, or a token that
+ * does not verify: HTTP 401), FORBIDDEN (the role may not) and RATE_LIMITED (HTTP 429 with
+ * Retry-After). Anything else is "Unexpected error." with INTERNAL_SERVER_ERROR and a request id.
+ */
 export type QueryOrderArgs = {
   id: Scalars['ID']['input'];
 };
 
 
-/** Entry points for reading users, orders and products. Every list is ordered by id ascending. */
+/**
+ * Entry points for reading users, orders and products. Every list is ordered by id ascending.
+ *
+ * Every error a client can act on carries `extensions.code`: NOT_FOUND, BAD_USER_INPUT, CONFLICT,
+ * INSUFFICIENT_STOCK, GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, QUERY_TOO_COMPLEX,
+ * SERVICE_UNAVAILABLE, TIMEOUT, and with authentication on (`Authorization: Bearer <JWT>`, claims
+ * `role` = customer | admin and `sub`) UNAUTHENTICATED (no token where one is needed, or a token that
+ * does not verify: HTTP 401), FORBIDDEN (the role may not) and RATE_LIMITED (HTTP 429 with
+ * Retry-After). Anything else is "Unexpected error." with INTERNAL_SERVER_ERROR and a request id.
+ */
 export type QueryOrdersArgs = {
   after: InputMaybe<Scalars['String']['input']>;
   filter: InputMaybe<OrderFilter>;
@@ -301,19 +343,46 @@ export type QueryOrdersArgs = {
 };
 
 
-/** Entry points for reading users, orders and products. Every list is ordered by id ascending. */
+/**
+ * Entry points for reading users, orders and products. Every list is ordered by id ascending.
+ *
+ * Every error a client can act on carries `extensions.code`: NOT_FOUND, BAD_USER_INPUT, CONFLICT,
+ * INSUFFICIENT_STOCK, GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, QUERY_TOO_COMPLEX,
+ * SERVICE_UNAVAILABLE, TIMEOUT, and with authentication on (`Authorization: Bearer <JWT>`, claims
+ * `role` = customer | admin and `sub`) UNAUTHENTICATED (no token where one is needed, or a token that
+ * does not verify: HTTP 401), FORBIDDEN (the role may not) and RATE_LIMITED (HTTP 429 with
+ * Retry-After). Anything else is "Unexpected error." with INTERNAL_SERVER_ERROR and a request id.
+ */
 export type QueryProductArgs = {
   id: Scalars['ID']['input'];
 };
 
 
-/** Entry points for reading users, orders and products. Every list is ordered by id ascending. */
+/**
+ * Entry points for reading users, orders and products. Every list is ordered by id ascending.
+ *
+ * Every error a client can act on carries `extensions.code`: NOT_FOUND, BAD_USER_INPUT, CONFLICT,
+ * INSUFFICIENT_STOCK, GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, QUERY_TOO_COMPLEX,
+ * SERVICE_UNAVAILABLE, TIMEOUT, and with authentication on (`Authorization: Bearer <JWT>`, claims
+ * `role` = customer | admin and `sub`) UNAUTHENTICATED (no token where one is needed, or a token that
+ * does not verify: HTTP 401), FORBIDDEN (the role may not) and RATE_LIMITED (HTTP 429 with
+ * Retry-After). Anything else is "Unexpected error." with INTERNAL_SERVER_ERROR and a request id.
+ */
 export type QueryProductCountArgs = {
   filter: InputMaybe<ProductFilter>;
 };
 
 
-/** Entry points for reading users, orders and products. Every list is ordered by id ascending. */
+/**
+ * Entry points for reading users, orders and products. Every list is ordered by id ascending.
+ *
+ * Every error a client can act on carries `extensions.code`: NOT_FOUND, BAD_USER_INPUT, CONFLICT,
+ * INSUFFICIENT_STOCK, GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, QUERY_TOO_COMPLEX,
+ * SERVICE_UNAVAILABLE, TIMEOUT, and with authentication on (`Authorization: Bearer <JWT>`, claims
+ * `role` = customer | admin and `sub`) UNAUTHENTICATED (no token where one is needed, or a token that
+ * does not verify: HTTP 401), FORBIDDEN (the role may not) and RATE_LIMITED (HTTP 429 with
+ * Retry-After). Anything else is "Unexpected error." with INTERNAL_SERVER_ERROR and a request id.
+ */
 export type QueryProductsArgs = {
   after: InputMaybe<Scalars['String']['input']>;
   filter: InputMaybe<ProductFilter>;
@@ -321,13 +390,31 @@ export type QueryProductsArgs = {
 };
 
 
-/** Entry points for reading users, orders and products. Every list is ordered by id ascending. */
+/**
+ * Entry points for reading users, orders and products. Every list is ordered by id ascending.
+ *
+ * Every error a client can act on carries `extensions.code`: NOT_FOUND, BAD_USER_INPUT, CONFLICT,
+ * INSUFFICIENT_STOCK, GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, QUERY_TOO_COMPLEX,
+ * SERVICE_UNAVAILABLE, TIMEOUT, and with authentication on (`Authorization: Bearer <JWT>`, claims
+ * `role` = customer | admin and `sub`) UNAUTHENTICATED (no token where one is needed, or a token that
+ * does not verify: HTTP 401), FORBIDDEN (the role may not) and RATE_LIMITED (HTTP 429 with
+ * Retry-After). Anything else is "Unexpected error." with INTERNAL_SERVER_ERROR and a request id.
+ */
 export type QueryUserArgs = {
   id: Scalars['ID']['input'];
 };
 
 
-/** Entry points for reading users, orders and products. Every list is ordered by id ascending. */
+/**
+ * Entry points for reading users, orders and products. Every list is ordered by id ascending.
+ *
+ * Every error a client can act on carries `extensions.code`: NOT_FOUND, BAD_USER_INPUT, CONFLICT,
+ * INSUFFICIENT_STOCK, GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, QUERY_TOO_COMPLEX,
+ * SERVICE_UNAVAILABLE, TIMEOUT, and with authentication on (`Authorization: Bearer <JWT>`, claims
+ * `role` = customer | admin and `sub`) UNAUTHENTICATED (no token where one is needed, or a token that
+ * does not verify: HTTP 401), FORBIDDEN (the role may not) and RATE_LIMITED (HTTP 429 with
+ * Retry-After). Anything else is "Unexpected error." with INTERNAL_SERVER_ERROR and a request id.
+ */
 export type QueryUsersArgs = {
   after: InputMaybe<Scalars['String']['input']>;
   filter: InputMaybe<UserFilter>;
@@ -356,7 +443,10 @@ export type RestockResult = {
 /** Live events, delivered over Server-Sent Events (`Accept: text/event-stream` on /graphql). */
 export type Subscription = {
   __typename?: 'Subscription';
-  /** Each order placed from now on, sent after its transaction committed. */
+  /**
+   * Each order placed from now on, sent after its transaction committed. With authentication on,
+   * a customer hears only of their own orders (another userId is FORBIDDEN).
+   */
   orderPlaced: Order;
 };
 
@@ -647,6 +737,7 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   products?: Resolver<ResolversTypes['ProductConnection'], ParentType, ContextType, RequireFields<QueryProductsArgs, 'first'>>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<QueryUsersArgs, 'first'>>;
+  viewer?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
 };
 
 export type RestockResultResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RestockResult'] = ResolversParentTypes['RestockResult']> = {

@@ -23,6 +23,7 @@ import type { RequestScope } from '../db/stats.ts';
 import type { Logger } from '../logger.ts';
 import { paramsRefusal, withoutPrototype } from '../plugins/request-guards.ts';
 import { requestTimeoutError } from '../plugins/timeout.ts';
+import type { Viewer } from '../viewer.ts';
 import { resolveDocument, type TrustedDocumentsPolicy } from './trusted-documents.ts';
 
 /** A GraphQL-over-HTTP request body, as parsed and before any check. */
@@ -112,17 +113,17 @@ export interface FastPathOptions {
 /** POST /graphql asking for JSON: compiled execution when it applies, else Yoga with the body already read. */
 export function createFastPath(options: FastPathOptions) {
   const { compiled, yoga, trustedDocuments, requestTimeoutMs, log } = options;
-  return async function fastGraphql(req: IncomingMessage, res: ServerResponse, mediaType: string, scope: RequestScope): Promise<void> {
-    const body = (req as IncomingMessage & { body?: Buffer }).body;
+  return async function fastGraphql(req: IncomingMessage & { viewer?: Viewer; body?: Buffer }, res: ServerResponse, mediaType: string, scope: RequestScope): Promise<void> {
+    const { body, viewer } = req;
     let params = body ? parseParams(body) : null;
     if (params && trustedDocuments) {
       const document = resolveDocument(trustedDocuments, params);
       params = document && !('refused' in document) ? { ...params, query: document.query } : null;
     }
     try {
-      if (params) {
+      if (params && viewer) {
         const remaining = requestTimeoutMs - (performance.now() - (scope.startedAt ?? performance.now()));
-        const answer = await compiled.tryExecute(params, { timeoutMs: remaining });
+        const answer = await compiled.tryExecute(params, { viewer, timeoutMs: remaining });
         if (answer === 'timeout') {
           scope.timedOut = true;
           scope.errorCodes = ['TIMEOUT'];

@@ -27,7 +27,7 @@
 // this script costs one, and its in-memory limiter sets a timer per client
 // key; the fallback we want is the ten lines of `check` below.
 import { Redis } from 'ioredis';
-import type { Viewer } from '../auth/viewer.ts';
+import type { Viewer } from '../viewer.ts';
 import type { RateLimitConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 

@@ -1,23 +1,31 @@
 // cancelOrder's rules, in one transaction: the order row is locked first (so
 // two cancellations of the same order queue and the second sees CANCELLED),
 // then its products in ascending id order like every other writer; the stock
-// of each line is given back and the order marked CANCELLED.
+// of each line is given back and the order marked CANCELLED. A customer can
+// cancel only their own orders: another's is locked through the row rule,
+// so it does not exist for them (NOT_FOUND).
+import { requireAccess } from '../access.ts';
+import type { Condition } from '../db/conditions.ts';
 import type { Db, SqlSession } from '../db/pool.ts';
 import { transactionWithRetry } from '../db/transaction.ts';
 import { ConflictError, NotFoundError, notFoundMessage } from '../errors.ts';
 import { adjustStock, lockProductsForUpdate, MAX_STOCK_COLUMN } from '../products/product.writes.ts';
 import { parseId } from '../values.ts';
+import type { Viewer } from '../viewer.ts';
+import { visibleOrders } from './order.fields.ts';
 import type { OrderWrite } from './order.model.ts';
 import { findItemsByOrderIds } from './order.repository.ts';
 import { lockOrderForUpdate, updateOrderStatus } from './order.writes.ts';
 
-export async function cancelOrder(db: Db, rawId: string): Promise<OrderWrite> {
+export async function cancelOrder(db: Db, rawId: string, viewer: Viewer): Promise<OrderWrite> {
+  requireAccess(viewer, 'cancelOrder');
   const id = parseId(rawId);
-  return transactionWithRetry(db, (trx) => cancelOrderIn(trx, id), { failure: `order ${id} could not be cancelled` });
+  const visible = visibleOrders(viewer);
+  return transactionWithRetry(db, (trx) => cancelOrderIn(trx, id, visible), { failure: `order ${id} could not be cancelled` });
 }
 
-async function cancelOrderIn(trx: SqlSession, id: string): Promise<OrderWrite> {
-  const order = await lockOrderForUpdate(trx, id);
+async function cancelOrderIn(trx: SqlSession, id: string, visible: readonly Condition[]): Promise<OrderWrite> {
+  const order = await lockOrderForUpdate(trx, id, visible);
   if (!order) throw new NotFoundError(notFoundMessage('order', id));
   if (order.status === 'SHIPPED' || order.status === 'CANCELLED') {
     throw new ConflictError(`Order ${id} is ${order.status} and can no longer be cancelled`, 'id');

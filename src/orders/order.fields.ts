@@ -1,12 +1,13 @@
 // The order domain as data: its tables, how each field of Order and
 // OrderItem is stored or computed, OrderFilter and User.orders(status) as
-// conditions, and what counts as spent. The repositories, the resolvers and
+// conditions, what counts as spent, and which orders a viewer may see. The repositories, the resolvers and
 // the compiled path all read these, so a field or filter is written here once.
 import { compare, type Condition } from '../db/conditions.ts';
 import type { OrderStatus } from '../db/database.ts';
 import { column, computed, type FieldDef } from '../fields.ts';
 import { multiplyMoney } from '../money.ts';
 import { parseId } from '../values.ts';
+import type { Viewer } from '../viewer.ts';
 
 export const ORDER_TABLE = 'orders';
 export const ITEM_TABLE = 'order_items';
@@ -42,10 +43,10 @@ export interface OrderFilterInput {
   createdBefore?: string | null;
 }
 
-/** OrderFilter as conditions; a malformed userId is BAD_USER_INPUT naming filter.userId. */
-export function orderConditions(filter: OrderFilterInput | null | undefined): Condition[] {
-  if (!filter) return [];
-  const conditions: Condition[] = [];
+/** The orders a list holds: the viewer's row rule and OrderFilter; a malformed userId is BAD_USER_INPUT naming filter.userId. */
+export function orderConditions(filter: OrderFilterInput | null | undefined, viewer: Viewer): Condition[] {
+  const conditions = visibleOrders(viewer);
+  if (!filter) return conditions;
   if (filter.status) conditions.push(compare('status', '=', filter.status));
   if (filter.userId != null) conditions.push(compare('user_id', '=', parseId(filter.userId, 'filter.userId')));
   if (filter.createdAfter) conditions.push(compare('created_at', '>=', filter.createdAfter));
@@ -53,7 +54,13 @@ export function orderConditions(filter: OrderFilterInput | null | undefined): Co
   return conditions;
 }
 
-/** User.orders(status): the conditions on a user's orders besides belonging to the user. */
-export function userOrderConditions(status: OrderStatus | null): Condition[] {
-  return status ? [compare('status', '=', status)] : [];
+/** User.orders(status): the conditions on a user's orders besides belonging to the user (the row rule included). */
+export function userOrderConditions(status: OrderStatus | null, viewer: Viewer): Condition[] {
+  const conditions = visibleOrders(viewer);
+  return status ? [...conditions, compare('status', '=', status)] : conditions;
+}
+
+/** The row rule: a customer sees only their own orders (in lists, counts and lookups alike); an admin every order. */
+export function visibleOrders(viewer: Viewer): Condition[] {
+  return viewer.kind === 'customer' ? [compare('user_id', '=', viewer.userId)] : [];
 }

@@ -8,7 +8,8 @@ import type { OrderRow, OrderStatus } from '../db/database.ts';
 import type { SqlSession } from '../db/direct.ts';
 import { byIdLoader, groupedLoader, groupKeys, type LoaderOptions } from '../db/loader-helpers.ts';
 import { compareIds } from '../db/sql-helpers.ts';
-import { userOrderConditions } from './order.fields.ts';
+import type { Viewer } from '../viewer.ts';
+import { userOrderConditions, visibleOrders } from './order.fields.ts';
 import { findItemsByOrderIds, findOrderPagesForUsers, findOrdersByIds, statsForUsers, type UserOrderStats } from './order.repository.ts';
 
 /** One user's page request, as User.orders(first, after, status) asks it. */
@@ -24,8 +25,9 @@ export interface UserOrderStatsKey {
   status: OrderStatus | null;
 }
 
-export function createOrderLoaders(db: SqlSession, options: LoaderOptions) {
+export function createOrderLoaders(db: SqlSession, options: LoaderOptions, viewer: Viewer) {
   const { maxBatchSize, onBatch } = options;
+  const visible = visibleOrders(viewer);
 
   const userOrdersPage = new DataLoader<UserOrdersPageKey, Page<OrderRow>, string>(
     async (keys) => {
@@ -37,7 +39,7 @@ export function createOrderLoaders(db: SqlSession, options: LoaderOptions) {
       );
       const rows = await findOrderPagesForUsers(
         db,
-        groups.map(({ shared, keys }) => ({ first: shared.first, afterId: shared.afterId, where: userOrderConditions(shared.status), userIds: keys.map((k) => k.userId) })),
+        groups.map(({ shared, keys }) => ({ first: shared.first, afterId: shared.afterId, where: userOrderConditions(shared.status, viewer), userIds: keys.map((k) => k.userId) })),
       );
       const byGroupUser = new Map<string, OrderRow[]>();
       for (const { grp, ...row } of rows) {
@@ -63,7 +65,7 @@ export function createOrderLoaders(db: SqlSession, options: LoaderOptions) {
       const groups = groupKeys(keys, (k) => k.status ?? '', (k) => k.status);
       const rows = await statsForUsers(
         db,
-        groups.map((g) => ({ where: userOrderConditions(g.shared), userIds: g.keys.map((k) => k.userId) })),
+        groups.map((g) => ({ where: userOrderConditions(g.shared, viewer), userIds: g.keys.map((k) => k.userId) })),
       );
       const byGroupUser = new Map(rows.map((r) => [`${r.grp}|${r.user_id}`, r.stats]));
       const indexOf = new Map(groups.flatMap((g) => g.keys.map((k) => [k, g.index] as const)));
@@ -73,7 +75,7 @@ export function createOrderLoaders(db: SqlSession, options: LoaderOptions) {
   );
 
   return {
-    orderById: byIdLoader('orderById', (ids) => findOrdersByIds(db, ids), options),
+    orderById: byIdLoader('orderById', (ids) => findOrdersByIds(db, ids, visible), options),
     itemsByOrderId: groupedLoader('itemsByOrderId', (ids) => findItemsByOrderIds(db, ids), (r) => r.order_id, options),
     userOrdersPage,
     userOrderStats,

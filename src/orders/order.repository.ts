@@ -9,9 +9,10 @@ import { all, first, qb, where } from '../db/query-builder.ts';
 import { COUNTS_AS_SPENT, ORDER_TABLE } from './order.fields.ts';
 import { toListStats, type ListStats } from '../db/sql-helpers.ts';
 
-export async function findOrdersByIds(db: SqlSession, ids: readonly string[]): Promise<OrderRow[]> {
+/** The orders of these ids that meet `conditions` (the viewer's row rule); the others are simply absent. */
+export async function findOrdersByIds(db: SqlSession, ids: readonly string[], conditions: readonly Condition[] = []): Promise<OrderRow[]> {
   if (ids.length === 0) return [];
-  return all(db, qb.selectFrom('orders').selectAll().where('id', 'in', ids));
+  return all(db, filtered(conditions).selectAll().where('id', 'in', ids));
 }
 
 function filtered(conditions: readonly Condition[]) {

@@ -1,5 +1,6 @@
 // Thin resolvers for Order and OrderItem: validate arguments, ask loaders or
 // repositories.
+import { requireAccess, requireOwnUser } from '../access.ts';
 import { buildConnection, checkFirst, decodeCursor, toPage } from '../connections.ts';
 import type { Context } from '../context.ts';
 import { NotFoundError, notFoundMessage } from '../errors.ts';
@@ -16,38 +17,43 @@ import { placeOrder } from './place-order.ts';
 
 export const orderResolvers: Resolvers = {
   Query: {
-    async order(_parent, args, { loaders }) {
+    async order(_parent, args, { viewer, loaders }) {
+      requireAccess(viewer, 'order');
       const id = parseId(args.id);
       const order = await loaders.orderById.load(id);
       if (!order) throw new NotFoundError(notFoundMessage('order', id));
       return order;
     },
-    async orders(_parent, args, { db, loaders }) {
+    async orders(_parent, args, { db, viewer, loaders }) {
+      requireAccess(viewer, 'orders');
       const first = checkFirst(args.first);
       const afterId = decodeCursor('Order', args.after);
-      const where = orderConditions(args.filter);
+      const where = orderConditions(args.filter, viewer);
       const rows = await findOrdersPage(db, { first, afterId, where });
       for (const row of rows) loaders.orderById.prime(row.id, row);
       return buildConnection('Order', toPage(rows, first), afterId, () => countOrders(db, where));
     },
   },
   Mutation: {
-    async placeOrder(_parent, { input }, { db, loaders, pubsub }) {
-      const written = await placeOrder(db, input, pubsub);
+    async placeOrder(_parent, { input }, { db, viewer, loaders, pubsub }) {
+      const written = await placeOrder(db, input, viewer, pubsub);
       primeOrderWrite(loaders, written);
       return written.order;
     },
-    async cancelOrder(_parent, { id }, { db, loaders }) {
-      const written = await cancelOrder(db, id);
+    async cancelOrder(_parent, { id }, { db, viewer, loaders }) {
+      const written = await cancelOrder(db, id, viewer);
       primeOrderWrite(loaders, written);
       return written.order;
     },
   },
   Subscription: {
     orderPlaced: {
-      subscribe(_parent, args, { pubsub }) {
+      subscribe(_parent, args, { viewer, pubsub }) {
+        requireAccess(viewer, 'orderPlaced');
         const userId = args.userId != null ? parseId(args.userId, 'userId') : null;
-        return pubsub.subscribeOrderPlaced(userId);
+        if (userId !== null) requireOwnUser(viewer, userId, 'orderPlaced', 'userId');
+        // A customer hears only of their own orders, asked for or not.
+        return pubsub.subscribeOrderPlaced(viewer.kind === 'customer' ? viewer.userId : userId);
       },
       async resolve(event: OrderPlacedEvent, _args: unknown, { loaders }: Context) {
         // One context serves the whole subscription: start each event from fresh rows.

@@ -5,7 +5,9 @@ import { CompiledQuery } from 'kysely';
 import type { OrderItemRow, OrderRow, OrderStatus } from '../db/database.ts';
 import type { SqlSession } from '../db/direct.ts';
 import { driverErrorCode } from '../db/driver-errors.ts';
-import { first, qb, run } from '../db/query-builder.ts';
+import type { Condition } from '../db/conditions.ts';
+import { first, qb, run, where } from '../db/query-builder.ts';
+import { ORDER_TABLE } from './order.fields.ts';
 import { NotFoundError, notFoundMessage } from '../errors.ts';
 
 /**
@@ -36,9 +38,14 @@ export function insertOrderItemsQuery(items: readonly Omit<OrderItemRow, 'order_
   return CompiledQuery.raw(`INSERT INTO order_items (order_id, product_id, quantity, unit_price) VALUES ${rows}`, params);
 }
 
-/** Locks one order's row until the transaction ends, so two cancellations cannot both restore its stock. */
-export async function lockOrderForUpdate(trx: SqlSession, id: string): Promise<OrderRow | undefined> {
-  return first(trx, qb.selectFrom('orders').selectAll().where('id', '=', id).forUpdate());
+/**
+ * Locks one order's row until the transaction ends, so two cancellations
+ * cannot both restore its stock; undefined when there is none meeting
+ * `conditions` (the viewer's row rule).
+ */
+export async function lockOrderForUpdate(trx: SqlSession, id: string, conditions: readonly Condition[] = []): Promise<OrderRow | undefined> {
+  const query = qb.selectFrom('orders').selectAll().where('id', '=', id);
+  return first(trx, (conditions.length ? query.where(where(conditions, ORDER_TABLE)) : query).forUpdate());
 }
 
 export async function updateOrderStatus(trx: SqlSession, id: string, status: OrderStatus): Promise<void> {

@@ -4,8 +4,10 @@
 // the same rows and never deadlock each other), their prices and stock read
 // under that lock, the total computed in exact cents, the order and its lines
 // inserted and the stock taken. Any refusal throws inside the transaction, so
-// nothing of it stays. The event is published only after the commit.
+// nothing of it stays. The event is published only after the commit. A
+// customer may place orders only for their own user (FORBIDDEN otherwise).
 import type { OrderItemRow, OrderRow } from '../db/database.ts';
+import { requireAccess, requireOwnUser } from '../access.ts';
 import type { Db, DirectTransaction } from '../db/pool.ts';
 import { compareIds } from '../db/sql-helpers.ts';
 import { transactionWithRetry } from '../db/transaction.ts';
@@ -14,6 +16,7 @@ import { fromCents, toCents } from '../money.ts';
 import { adjustStockQuery, lockProductsForUpdateWithClock } from '../products/product.writes.ts';
 import { parseId } from '../values.ts';
 import { checkInt } from '../validation.ts';
+import type { Viewer } from '../viewer.ts';
 import type { OrderEvents, OrderWrite } from './order.model.ts';
 import { insertOrderItemsQuery, insertOrderQuery, orderUserError } from './order.writes.ts';
 
@@ -52,9 +55,12 @@ export function validatePlaceOrder(input: PlaceOrderInput): { userId: string; li
 export async function placeOrder(
   db: Db,
   input: PlaceOrderInput,
+  viewer: Viewer,
   events?: Pick<OrderEvents, 'publishOrderPlaced'>,
 ): Promise<OrderWrite> {
+  requireAccess(viewer, 'placeOrder');
   const { userId, lines } = validatePlaceOrder(input);
+  requireOwnUser(viewer, userId, 'placeOrder', 'input.userId');
   // Two round trips: BEGIN with the locking read, the writes with COMMIT
   // (see DirectTransaction); the statements are written out, not built, on
   // this hottest write (bench/RESULTS.md).

@@ -2,7 +2,9 @@
 // trimmed name of 1-200 characters, a price >= 0 with at most two decimals
 // (the Decimal scalar has already refused more) and a stock >= 0. Uniqueness
 // of the sku is left to the unique index (see insertProduct).
+import { requireAccess } from '../access.ts';
 import type { ProductRow } from '../db/database.ts';
+import type { Viewer } from '../viewer.ts';
 import type { SqlSession } from '../db/direct.ts';
 import { BadUserInputError } from '../errors.ts';
 import { parseDecimalInput } from '../values.ts';
@@ -30,7 +32,8 @@ export function validateCreateProduct(input: NewProduct): NewProduct {
   return { sku, name, price, stock };
 }
 
-export async function createProduct(db: SqlSession, input: NewProduct): Promise<ProductRow> {
+export async function createProduct(db: SqlSession, input: NewProduct, viewer: Viewer): Promise<ProductRow> {
+  requireAccess(viewer, 'createProduct');
   const values = validateCreateProduct(input);
   const id = await insertProduct(db, values);
   const [row] = await findProductsByIds(db, [id]);

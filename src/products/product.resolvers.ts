@@ -30,13 +30,13 @@ export const productResolvers: Resolvers = {
     productCount: async (_parent, args, { db }) => (await countProducts(db, productConditions(args.filter))).count,
   },
   Mutation: {
-    async createProduct(_parent, { input }, { db, loaders }) {
-      const product = await createProduct(db, input);
+    async createProduct(_parent, { input }, { db, viewer, loaders }) {
+      const product = await createProduct(db, input, viewer);
       loaders.productById.prime(product.id, product);
       return product;
     },
-    async restockProducts(_parent, { items }, { db, loaders, config, log }) {
-      const outcomes = await restockProducts(db, items, { concurrency: config.restockConcurrency, log });
+    async restockProducts(_parent, { items }, { db, viewer, loaders, config, log }) {
+      const outcomes = await restockProducts(db, items, { concurrency: config.restockConcurrency, log }, viewer);
       primeProducts(
         loaders,
         outcomes.flatMap((outcome) => (outcome.product ? [outcome.product] : [])),

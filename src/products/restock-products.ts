@@ -2,12 +2,14 @@
 // own transaction. An item's failure (malformed id, bad quantity, unknown
 // product, overflow, even a crash) becomes that item's `error` and never
 // touches the others; results keep the input order.
+import { requireAccess } from '../access.ts';
 import { mapWithConcurrency } from '../concurrency.ts';
 import type { ProductRow } from '../db/database.ts';
 import type { Db, SqlSession } from '../db/pool.ts';
 import { transactionWithRetry } from '../db/transaction.ts';
 import { BadUserInputError, isAppError, NotFoundError, notFoundMessage, UNEXPECTED_ERROR_MESSAGE } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import type { Viewer } from '../viewer.ts';
 import { parseId } from '../values.ts';
 import { checkInt } from '../validation.ts';
 import type { RestockOutcome } from './product.model.ts';
@@ -31,7 +33,9 @@ export async function restockProducts(
   db: Db,
   items: readonly RestockItem[],
   options: RestockOptions,
+  viewer: Viewer,
 ): Promise<RestockOutcome[]> {
+  requireAccess(viewer, 'restockProducts');
   if (items.length > MAX_RESTOCK_ITEMS) {
     throw new BadUserInputError(`items must hold at most ${MAX_RESTOCK_ITEMS} entries, but got ${items.length}`, 'items');
   }

@@ -1,7 +1,9 @@
 // createUser's rules: a trimmed name of 1-100 characters and an email that
 // looks like name@domain and fits its column; uniqueness is left to the
 // database's unique index (see insertUser), so concurrent requests agree.
+import { requireAccess } from '../access.ts';
 import type { UserRow } from '../db/database.ts';
+import type { Viewer } from '../viewer.ts';
 import type { SqlSession } from '../db/direct.ts';
 import { BadUserInputError } from '../errors.ts';
 import { checkText } from '../validation.ts';
@@ -23,7 +25,8 @@ export function validateCreateUser(input: CreateUserValues): CreateUserValues {
   return { name, email };
 }
 
-export async function createUser(db: SqlSession, input: CreateUserValues): Promise<UserRow> {
+export async function createUser(db: SqlSession, input: CreateUserValues, viewer: Viewer): Promise<UserRow> {
+  requireAccess(viewer, 'createUser');
   const values = validateCreateUser(input);
   const id = await insertUser(db, values);
   const [row] = await findUsersByIds(db, [id]);

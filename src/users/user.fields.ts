@@ -1,8 +1,10 @@
 // The user domain as data: its table, how each field of User is stored, and
-// UserFilter as conditions. The repositories, the resolvers and the compiled
-// path all read these, so a field or filter is written here once.
-import { contains, type Condition } from '../db/conditions.ts';
+// UserFilter as conditions, and which users a viewer may see. The
+// repositories, the resolvers and the compiled path all read these, so a
+// field, a filter or a row rule is written here once.
+import { compare, contains, type Condition } from '../db/conditions.ts';
 import { column, type FieldDef } from '../fields.ts';
+import type { Viewer } from '../viewer.ts';
 
 export const USER_TABLE = 'users';
 
@@ -19,6 +21,13 @@ export interface UserFilterInput {
   search?: string | null;
 }
 
-export function userConditions(filter: UserFilterInput | null | undefined): Condition[] {
-  return filter?.search ? [contains(['name', 'email'], filter.search)] : [];
+/** The users a list holds: the viewer's row rule and UserFilter. */
+export function userConditions(filter: UserFilterInput | null | undefined, viewer: Viewer): Condition[] {
+  const conditions = visibleUsers(viewer);
+  return filter?.search ? [...conditions, contains(['name', 'email'], filter.search)] : conditions;
+}
+
+/** The row rule: a customer sees only their own user; an admin every user. */
+export function visibleUsers(viewer: Viewer): Condition[] {
+  return viewer.kind === 'customer' ? [compare('id', '=', viewer.userId)] : [];
 }

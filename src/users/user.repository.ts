@@ -10,9 +10,10 @@ import { toListStats, type ListStats } from '../db/sql-helpers.ts';
 import { ConflictError } from '../errors.ts';
 import { USER_TABLE } from './user.fields.ts';
 
-export async function findUsersByIds(db: SqlSession, ids: readonly string[]): Promise<UserRow[]> {
+/** The users of these ids that meet `conditions` (the viewer's row rule); the others are simply absent. */
+export async function findUsersByIds(db: SqlSession, ids: readonly string[], conditions: readonly Condition[] = []): Promise<UserRow[]> {
   if (ids.length === 0) return [];
-  return all(db, qb.selectFrom('users').selectAll().where('id', 'in', ids));
+  return all(db, filtered(conditions).selectAll().where('id', 'in', ids));
 }
 
 function filtered(conditions: readonly Condition[]) {

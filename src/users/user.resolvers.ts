@@ -1,4 +1,5 @@
 // Thin resolvers for User: validate arguments, ask loaders or repositories.
+import { requireAccess } from '../access.ts';
 import { buildConnection, checkFirst, decodeCursor, toPage } from '../connections.ts';
 import { NotFoundError, notFoundMessage } from '../errors.ts';
 import type { Resolvers } from '../generated/graphql.ts';
@@ -11,24 +12,30 @@ import { countUsers, findUsersPage } from './user.repository.ts';
 
 export const userResolvers: Resolvers = {
   Query: {
-    async user(_parent, args, { loaders }) {
+    // Null for an anonymous viewer and for an admin whose token names no user.
+    async viewer(_parent, _args, { viewer, loaders }) {
+      return viewer.kind !== 'anonymous' && viewer.userId !== null ? loaders.userById.load(viewer.userId) : null;
+    },
+    async user(_parent, args, { viewer, loaders }) {
+      requireAccess(viewer, 'user');
       const id = parseId(args.id);
       const user = await loaders.userById.load(id);
       if (!user) throw new NotFoundError(notFoundMessage('user', id));
       return user;
     },
-    async users(_parent, args, { db, loaders }) {
+    async users(_parent, args, { db, viewer, loaders }) {
+      requireAccess(viewer, 'users');
       const first = checkFirst(args.first);
       const afterId = decodeCursor('User', args.after);
-      const where = userConditions(args.filter);
+      const where = userConditions(args.filter, viewer);
       const rows = await findUsersPage(db, { first, afterId, where });
       for (const row of rows) loaders.userById.prime(row.id, row);
       return buildConnection('User', toPage(rows, first), afterId, () => countUsers(db, where));
     },
   },
   Mutation: {
-    async createUser(_parent, { input }, { db, loaders }) {
-      const user = await createUser(db, input);
+    async createUser(_parent, { input }, { db, viewer, loaders }) {
+      const user = await createUser(db, input, viewer);
       loaders.userById.prime(user.id, user);
       return user;
     },
