@@ -10,7 +10,7 @@ import { isRetryableTransactionError } from '../db/transaction.ts';
 import { toRowError } from './fields.ts';
 import type { KindWriter } from './kinds/kind.ts';
 import type { RowSource, SourceItem } from './source.ts';
-import { addCounts, emptyCounts, type Checkpoint, type Counts, type ImportOptions, type RowError, type RowOutcome } from './types.ts';
+import { addCounts, emptyCounts, ImportFileError, type Checkpoint, type Counts, type ImportOptions, type RowError, type RowOutcome } from './types.ts';
 import type { Keyed } from './upsert-plan.ts';
 
 export interface ImportHooks {
@@ -84,16 +84,34 @@ export async function importRows<V>(
     return true;
   };
 
+  // A fault of the file itself (not UTF-8, an unclosed quote) ends the
+  // rows; those read before it are still written, then the fault is reported.
+  let fileFault: unknown = null;
+  const rows = source.rows[Symbol.asyncIterator]();
   try {
-    for await (const item of source.rows) {
+    for (;;) {
+      let next: IteratorResult<SourceItem>;
+      try {
+        next = await rows.next();
+      } catch (error) {
+        if (!(error instanceof ImportFileError)) throw error;
+        fileFault = error;
+        break;
+      }
+      if (next.done) break;
       // Resuming: rows up to the checkpoint were committed (or failed) before.
       if (++seen <= checkpoint.rows) continue;
-      batch.push(item);
-      if (batch.length >= options.batchSize && !(await flush())) return result(true, null);
+      batch.push(next.value);
+      if (batch.length >= options.batchSize && !(await flush())) {
+        await rows.return?.();
+        return result(true, null);
+      }
     }
     if (batch.length > 0 && !(await flush())) return result(true, null);
-    return result(false, null);
+    return result(false, fileFault);
   } catch (error) {
+    // Stops the reader (and its file stream) where it is.
+    await rows.return?.().catch(() => undefined);
     return result(false, error);
   }
 }

@@ -20,7 +20,7 @@ export async function* readNdjson(input: Readable): AsyncGenerator<SourceItem> {
     let start = 0;
     for (let at = chunk.indexOf(LF); at !== -1; at = chunk.indexOf(LF, start)) {
       line++;
-      if (tooLong) {
+      if (tooLong || pendingBytes + (at - start) > MAX_LINE_BYTES) {
         yield tooLongRow(line);
       } else {
         const text = (pendingBytes > 0 ? Buffer.concat([...pending, chunk.subarray(start, at)]) : chunk.subarray(start, at)).toString('utf8');

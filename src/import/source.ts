@@ -28,7 +28,24 @@ export function openRows(input: Readable, format: FileFormat, spec: ColumnSpec):
   const checked = new Utf8Check();
   input.on('error', (error) => checked.destroy(error));
   input.pipe(checked);
+  // Once the check failed nothing more of the file is wanted.
+  checked.once('end', () => {
+    if (checked.failure) {
+      input.unpipe(checked);
+      input.destroy();
+    }
+  });
   let ignored: readonly string[] = [];
   const rows = format === 'csv' ? readCsv(checked, spec, (names) => (ignored = names)) : readNdjson(checked);
-  return { rows, bytesRead: () => checked.bytes, ignoredColumns: () => ignored };
+  return { rows: failingAfter(rows, checked), bytesRead: () => checked.bytes, ignoredColumns: () => ignored };
+}
+
+/** The rows before a bad byte, then the UTF-8 failure (which also explains whatever the cut left unparsable). */
+async function* failingAfter(rows: AsyncIterable<SourceItem>, checked: Utf8Check): AsyncGenerator<SourceItem> {
+  try {
+    yield* rows;
+  } catch (error) {
+    throw checked.failure ?? error;
+  }
+  if (checked.failure) throw checked.failure;
 }
