@@ -36,6 +36,21 @@ export interface Config {
   readonly compiledMaxObjects: number;
   /** Execute what the compiled path declines with graphql-jit instead of graphql-js's executor. */
   readonly graphqlJit: boolean;
+  /** Background jobs (imports, exports): see src/jobs/. */
+  readonly jobs: JobsConfig;
+}
+
+export interface JobsConfig {
+  /** Jobs this process runs at once (JOB_WORKERS); 0 = a process that only serves requests. */
+  readonly workers: number;
+  /** Finished jobs, their files and errors are deleted this long after they finished. */
+  readonly retentionHours: number;
+  /** A running job's lease: renewed by its worker's heartbeat; once it lapses another worker takes the job over. */
+  readonly leaseMs: number;
+  /** How often an idle worker looks for queued jobs. */
+  readonly pollMs: number;
+  /** Largest file importFile accepts. */
+  readonly maxUploadBytes: number;
 }
 
 export interface DatabaseTarget {
@@ -173,6 +188,13 @@ export function loadConfig(env: Env = process.env): Config {
     compiledMutations: bool(env, 'COMPILED_MUTATIONS', true),
     compiledMaxObjects: int(env, 'COMPILED_MAX_OBJECTS', 20000, 1, 1_000_000),
     graphqlJit: bool(env, 'GRAPHQL_JIT', true),
+    jobs: {
+      workers: int(env, 'JOB_WORKERS', 2, 0, 64),
+      retentionHours: int(env, 'JOB_RETENTION_HOURS', 72, 1, 24 * 366),
+      leaseMs: int(env, 'JOB_LEASE_MS', 30_000, 500, 3_600_000),
+      pollMs: int(env, 'JOB_POLL_MS', 1000, 10, 600_000),
+      maxUploadBytes: int(env, 'MAX_UPLOAD_BYTES', 100 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
+    },
     limits: {
       maxDepth: int(env, 'MAX_QUERY_DEPTH', 10, 1, 1000),
       maxAliases: int(env, 'MAX_QUERY_ALIASES', 30, 1, 10000),
@@ -190,11 +212,15 @@ export function loadConfig(env: Env = process.env): Config {
 }
 
 /** Config with overrides, for tests that build the app in-process. */
-export function configWith(base: Config, overrides: Partial<Omit<Config, 'limits'>> & { limits?: Partial<Limits> }): Config {
+export function configWith(
+  base: Config,
+  overrides: Partial<Omit<Config, 'limits' | 'jobs'>> & { limits?: Partial<Limits>; jobs?: Partial<JobsConfig> },
+): Config {
   const merged = {
     ...base,
     ...overrides,
     limits: { ...base.limits, ...overrides.limits },
+    jobs: { ...base.jobs, ...overrides.jobs },
   } as Config;
   if (overrides.databaseUrl) (merged as { database: DatabaseTarget }).database = parseDatabaseUrl(overrides.databaseUrl);
   return deepFreeze(merged);

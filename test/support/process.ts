@@ -1,4 +1,5 @@
-// Runs the real server process (`node --import tsx src/main.ts`) with a given
+// Runs the real server process (`node --import tsx src/main.ts`), or another
+// entry point such as the job worker (src/cli/worker.ts), with a given
 // environment and collects its output line by line.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -24,8 +25,8 @@ export function parseJsonLine(line: string): Record<string, any> | null {
   }
 }
 
-export function spawnGateway(env: Record<string, string>): GatewayProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+export function spawnGateway(env: Record<string, string>, script = 'src/main.ts'): GatewayProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
