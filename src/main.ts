@@ -37,9 +37,9 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 
 await waitForDatabase(config, log, { migrate: config.migrateOnStart });
 
-const app = createApp(config, { logger: log });
 // Background jobs run beside the requests, on a pool of their own (JOB_WORKERS=0: none here).
 const jobWorkers = config.jobs.workers > 0 ? startJobWorkers(config, log) : null;
+const app = createApp(config, { logger: log, jobs: jobWorkers });
 const server = createServer(app.handle);
 server.keepAliveTimeout = 65_000;
 // A client that takes longer than a whole request may take to send its request is cut off.

@@ -3,6 +3,7 @@
 // front of it. main.ts only wires it to a port; tests build it in-process.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createFetch } from '@whatwg-node/fetch';
 import { GraphQLError } from 'graphql';
 import { createSchema, createYoga, maskError as yogaMaskError, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from './config.ts';
@@ -15,6 +16,7 @@ import { createResponseCache } from './cache/create-cache.ts';
 import { MUTATION_EFFECTS, type CachedEntity, type ResponseCache } from './cache/response-cache.ts';
 import { isAppError, TimeoutError } from './errors.ts';
 import { withBodyCap } from './http/body.ts';
+import { isJobResultPath, serveJobResult } from './jobs/job-download.ts';
 import { fastPathMediaType, parseParams, writeAnswer } from './http/graphql-fast-path.ts';
 import { createLoaders } from './loaders.ts';
 import { cancelOrder } from './orders/cancel-order.ts';
@@ -37,6 +39,8 @@ export interface AppOptions {
   /** Test hook: per execution on the Yoga path, whether graphql-jit ran it. */
   onJitDecision?: (jit: boolean) => void;
   logger?: Logger;
+  /** This process's job workers, woken when a request queues a job (see src/jobs/start.ts). */
+  jobs?: { wake(): void } | null;
 }
 
 export interface App {
@@ -61,7 +65,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const log = options.logger ?? createLogger(config.logLevel);
   const db = createDb(config);
   const pubsub = createAppPubSub(config, log);
-  const services: Services = { db, pubsub };
+  const services: Services = { db, pubsub, jobs: options.jobs ?? null };
   const loaderOptions = { maxBatchSize: config.maxBatchSize, onBatch: options.onLoaderBatch };
   const metrics = createMetrics(db);
   const stopStatementLog = logStatements(log, db.stats);
@@ -117,6 +121,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     logging: false,
     // The body cap lives in the node:http front (src/http/body.ts); batching stays off.
     maxRequestBodySize: false,
+    // Multipart uploads (importFile) stream past the body cap to Yoga's parser, which stops a file at MAX_UPLOAD_BYTES.
+    fetchAPI: createFetch({ formDataLimits: { fileSize: config.jobs.maxUploadBytes, files: 1, fieldSize: config.limits.maxBodyBytes } }),
     batching: false,
     plugins: [
       // Facts first, so a request refused by a limit is still logged under its operation name.
@@ -130,6 +136,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     maskedErrors: {
       maskError(error, message): Error {
         const requestId = db.stats.currentScope()?.requestId;
+        // Yoga's multipart parser stopped an upload's file at MAX_UPLOAD_BYTES: say so as our own limit errors do.
+        if (error instanceof GraphQLError && error.extensions?.code === 'REQUEST_ENTITY_TOO_LARGE') return uploadTooLarge(config.jobs.maxUploadBytes);
         if (isOriginalGraphQLError(error)) {
           // Client-visible but worth an operator's look: keep the driver's cause in the log.
           const original = unwrap(error);
@@ -184,12 +192,13 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     if (path === '/health') return sendJson(res, 200, { status: 'ok' });
     if (path === '/ready') return void ready(res);
     if (path === '/metrics') return void metrics.respond(res).catch(() => res.destroy());
+    if (isJobResultPath(path)) return void serveJobResult(db, req, res).catch(() => res.destroy());
     const refused = () => {
       scope.errorCodes = ['QUERY_TOO_COMPLEX'];
       if (mediaType) res.setHeader('x-request-id', requestId);
     };
     db.stats.runInScope(scope, () => {
-      withBodyCap(req, res, { maxBytes: config.limits.maxBodyBytes, requestId, onRefused: refused }, () => {
+      withBodyCap(req, res, { maxBytes: config.limits.maxBodyBytes, maxUploadBytes: config.jobs.maxUploadBytes, requestId, onRefused: refused }, () => {
         if (mediaType) void fastGraphql(req, res, mediaType, scope);
         else void yoga.requestListener(req, res);
       });
@@ -249,6 +258,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown, mediaType 
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': `${mediaType}; charset=utf-8`, 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+function uploadTooLarge(max: number): GraphQLError {
+  return new GraphQLError(`The file is over the upload limit of ${max} bytes (MAX_UPLOAD_BYTES); nothing was stored.`, {
+    extensions: { code: 'BAD_USER_INPUT', limit: 'uploadBytes', max, http: { status: 413 } },
+  });
 }
 
 /** A GraphQLError raised on purpose (ours, or parse/validation), not a wrapped crash. */

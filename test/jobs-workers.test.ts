@@ -1,8 +1,8 @@
 // The durable job queue with real worker processes (`npm run worker`) on a
 // real database: a worker killed with SIGKILL in the middle of a job leaves
 // exactly its committed batches, and the job, taken over once its lease
-// lapses, ends with every row imported exactly once; two workers share many
-// jobs, each run once, none lost; cancelJob stops a running job at its next
+// lapses, ends with every row imported exactly once; two gateway processes
+// with workers share many uploaded jobs, each run once, none lost; cancelJob stops a running job at its next
 // batch and keeps (and counts) what was committed.
 import type mysql from 'mysql2/promise';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -108,15 +108,31 @@ describe('a worker killed in the middle of a job', () => {
   });
 });
 
-describe('two worker processes and many queued jobs', () => {
-  it('run each job exactly once and lose none', async () => {
-    const jobs: JobRow[] = [];
-    for (let j = 0; j < 12; j++) {
-      jobs.push(await enqueue(Array.from({ length: 300 }, (_, i) => JSON.stringify({ name: `J${j} U${i}`, email: `j${j}-u${i}@example.com` }))));
+describe('two gateway processes with workers and many queued jobs', () => {
+  it('run each job exactly once and lose none, whichever gateway took the upload', async () => {
+    const env = { DATABASE_URL: config.databaseUrl, LOG_LEVEL: 'info', PORT: '0', JOB_WORKERS: '2', JOB_LEASE_MS: '1500', JOB_POLL_MS: '100', MIGRATE_ON_START: 'false' };
+    const a = spawnGateway(env);
+    const b = spawnGateway(env);
+    workers.push(a, b);
+    const urls: string[] = [];
+    for (const gateway of [a, b]) {
+      const listening = (await gateway.waitForLine((_line, json) => json?.msg?.startsWith('listening on') === true, 60_000)) as { port: number };
+      urls.push(`http://127.0.0.1:${listening.port}`);
     }
-    const a = startWorker({ JOB_WORKERS: '2' });
-    const b = startWorker({ JOB_WORKERS: '2' });
-    const finished = await Promise.all(jobs.map((job) => waitForJob(job.id, (j) => j.status === 'SUCCEEDED' || j.status === 'FAILED')));
+    // Twelve uploads through the GraphQL multipart request, alternately to each gateway.
+    const ids: string[] = [];
+    for (let j = 0; j < 12; j++) {
+      const form = new FormData();
+      form.set('operations', JSON.stringify({ query: 'mutation($file: File!) { importFile(file: $file, kind: USERS) { id status } }', variables: { file: null } }));
+      form.set('map', JSON.stringify({ 0: ['variables.file'] }));
+      const lines = Array.from({ length: 300 }, (_, i) => JSON.stringify({ name: `J${j} U${i}`, email: `j${j}-u${i}@example.com` }));
+      form.set('0', new Blob([lines.join('\n')]), `batch-${j}-users.ndjson`);
+      const res = await fetch(`${urls[j % 2]}/graphql`, { method: 'POST', body: form });
+      const body = (await res.json()) as any;
+      expect(body.errors).toBeUndefined();
+      ids.push(body.data.importFile.id);
+    }
+    const finished = await Promise.all(ids.map((id) => waitForJob(id, (j) => j.status === 'SUCCEEDED' || j.status === 'FAILED')));
     for (const job of finished) {
       expect({ id: job.id, status: job.status, attempts: job.attempts, rows: job.report?.rows }).toEqual({
         id: job.id,
@@ -127,10 +143,10 @@ describe('two worker processes and many queued jobs', () => {
     }
     expect(await count('SELECT COUNT(*) AS n FROM users')).toBe(12 * 300);
     // Each job was started by exactly one of the two processes, and both took part.
-    const started = (worker: GatewayProcess) => worker.lines.flatMap((line) => (/"msg":"job started"/.test(line) ? [JSON.parse(line).jobId as string] : []));
+    const started = (gateway: GatewayProcess) => gateway.lines.flatMap((line) => (/"msg":"job started"/.test(line) ? [JSON.parse(line).jobId as string] : []));
     const byA = started(a);
     const byB = started(b);
-    expect([...byA, ...byB].sort()).toEqual(jobs.map((job) => job.id).sort());
+    expect([...byA, ...byB].sort()).toEqual([...ids].sort());
     expect(byA.length).toBeGreaterThan(0);
     expect(byB.length).toBeGreaterThan(0);
   });
@@ -160,7 +176,7 @@ describe('cancelJob', () => {
 
   it('cancels a queued job at once: it never runs', async () => {
     const job = await enqueue([JSON.stringify({ name: 'A', email: 'a@example.com' })]);
-    const cancelled = (await requestCancel(db.direct, job.id))!;
+    const cancelled = (await requestCancel(db.direct, job.id)).job!;
     expect(cancelled.status).toBe('CANCELLED');
     startWorker();
     const other = await enqueue([JSON.stringify({ name: 'B', email: 'b@example.com' })]);

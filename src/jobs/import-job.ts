@@ -25,6 +25,9 @@ export interface ImportJobParams {
   readonly bytes: number;
 }
 
+/** Rows per batch (and per checkpoint) of an import job. */
+export const JOB_BATCH_ROWS = 1000;
+
 /** Failed rows kept per job in job_errors (each with line, field and reason); beyond, only counted. */
 export const MAX_STORED_ERRORS = 100_000;
 
@@ -46,7 +49,7 @@ export function checkImportParams(params: Record<string, unknown>): ImportJobPar
   if (!IMPORT_KINDS.includes(p.kind!) || !FILE_FORMATS.includes(p.format!) || !ON_CONFLICT.includes(p.onConflict!)) {
     throw new ImportFileError(`the job's parameters are not an import's: ${JSON.stringify(params)}`);
   }
-  return { batchSize: 1000, historical: false, fileName: 'upload', bytes: 0, ...p } as ImportJobParams;
+  return { batchSize: JOB_BATCH_ROWS, historical: false, fileName: 'upload', bytes: 0, ...p } as ImportJobParams;
 }
 
 export async function runImportJob(ctx: JobContext, job: JobRow): Promise<JobOutcome> {

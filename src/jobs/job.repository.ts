@@ -203,17 +203,17 @@ export async function releaseJob(db: SqlSession, id: string, owner: string, dela
 /**
  * Asks a job to stop: a QUEUED one is CANCELLED at once, a RUNNING one stops
  * at its next batch (its worker sees cancel_requested). Finished jobs are
- * left as they are. Returns the job as it now is.
+ * left as they are (changed: false). Returns the job as it now is.
  */
-export async function requestCancel(db: SqlSession, id: string): Promise<JobRow | null> {
+export async function requestCancel(db: SqlSession, id: string): Promise<{ job: JobRow | null; changed: boolean }> {
   // finished_at before status: MySQL applies SET assignments left to right.
-  await db.executeQuery(
+  const result = await db.executeQuery(
     CompiledQuery.raw(
       "UPDATE jobs SET cancel_requested = 1, finished_at = IF(status = 'QUEUED', NOW(3), finished_at), status = IF(status = 'QUEUED', 'CANCELLED', status) WHERE id = ? AND status IN ('QUEUED', 'RUNNING') AND run_after <> ?",
       [id, HIDDEN],
     ),
   );
-  return findJob(db, id);
+  return { job: await findJob(db, id), changed: Number(result.numAffectedRows ?? 0) === 1 };
 }
 
 /** Deletes jobs finished more than `hours` ago (their files and errors go with them), and uploads abandoned as long ago. */

@@ -5,6 +5,7 @@
 import { configWith, type Config } from '../config.ts';
 import { createDb } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
+import { runExportOrdersJob } from './export-orders-job.ts';
 import { runImportJob } from './import-job.ts';
 import type { JobProgress } from './job-context.ts';
 import { startWorkers, type Workers } from './worker.ts';
@@ -22,7 +23,7 @@ export function startJobWorkers(config: Config, log: Logger, onProgress?: (progr
     leaseMs,
     pollMs,
     retentionHours,
-    handlers: { import: runImportJob },
+    handlers: { import: runImportJob, export_orders: runExportOrdersJob },
     onProgress,
   });
   log.info({ workers, leaseMs }, `job workers ready (${workers})`);
