@@ -193,7 +193,7 @@ export function loadConfig(env: Env = process.env): Config {
       retentionHours: int(env, 'JOB_RETENTION_HOURS', 72, 1, 24 * 366),
       leaseMs: int(env, 'JOB_LEASE_MS', 30_000, 500, 3_600_000),
       pollMs: int(env, 'JOB_POLL_MS', 1000, 10, 600_000),
-      maxUploadBytes: int(env, 'MAX_UPLOAD_BYTES', 100 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
+      maxUploadBytes: int(env, 'MAX_UPLOAD_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     },
     limits: {
       maxDepth: int(env, 'MAX_QUERY_DEPTH', 10, 1, 1000),
