@@ -4,6 +4,7 @@
 // and ends and one per running file every `intervalMs`. cli-progress, because
 // it is the maintained multi-bar library with ETA and rate built in, and it
 // draws on stderr, so stdout keeps only the lines worth piping.
+import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { FileTask } from './files.ts';
 import { fileLines, type FileReport } from './report.ts';
@@ -38,8 +39,9 @@ function barProgress(): ProgressDisplay {
     cliProgress.Presets.shades_classic,
   );
   const started = new Map<FileTask, { bar: cliProgress.SingleBar; at: number }>();
+  // The base name: a bar is cut at the terminal's width, and rate and ETA come last.
   const payload = (task: FileTask, counts: Counts, bytes: number, at: number) => ({
-    file: task.path,
+    file: path.basename(task.path),
     rows: n(counts.read),
     done: megabytes(bytes),
     size: megabytes(task.bytes),
