@@ -29,7 +29,8 @@ export function createProgress(out: NodeJS.WriteStream, options: { tty: boolean;
 function barProgress(): ProgressDisplay {
   const bars = new cliProgress.MultiBar(
     {
-      format: '{file} |{bar}| {percentage}% | {rows} rows | {done} of {size} | {rate} rows/s | ETA {eta_formatted}',
+      format: '{file} {bar} {percentage}% | {rows} rows | {done}/{size} | {rate} rows/s | ETA {eta_formatted}',
+      barsize: 16,
       hideCursor: true,
       clearOnComplete: false,
       stopOnComplete: false,
