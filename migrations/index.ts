@@ -3,7 +3,9 @@
 // file in this folder is listed here.
 import type { Migration } from 'kysely';
 import * as initialTables from './2026_11_25_0001_initial_tables.ts';
+import * as jobs from './2026_12_01_0001_jobs.ts';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_25_0001_initial_tables': initialTables,
+  '2026_12_01_0001_jobs': jobs,
 };

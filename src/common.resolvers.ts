@@ -4,7 +4,8 @@ import type { OrderRow, ProductRow, UserRow } from './db/database.ts';
 import type { Resolvers } from './generated/graphql.ts';
 import { DateTimeScalar, DecimalScalar } from './scalars.ts';
 
-function connectionFields<Row extends { id: string }>() {
+/** edges, nodes, pageInfo and totalCount of any connection (jobs use it too). */
+export function connectionFields<Row extends { id: string }>() {
   return {
     edges: (c: Connection<Row>) => toEdges(c),
     nodes: (c: Connection<Row>) => c.rows,

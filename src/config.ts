@@ -41,6 +41,8 @@ export interface Config {
   readonly trustedDocuments: TrustedDocumentsPolicy | null;
   readonly auth: AuthConfig;
   readonly rateLimit: RateLimitConfig;
+  /** Background jobs (imports, exports): see src/jobs/. */
+  readonly jobs: JobsConfig;
 }
 
 /** Token verification (src/auth/); neither jwtSecret nor jwksUrl set = authentication off. */
@@ -61,6 +63,19 @@ export interface RateLimitConfig {
   readonly perMinute: number | null;
   /** Mutations per client per minute (RATE_LIMIT_MUTATIONS_PER_MINUTE), counted besides the requests. */
   readonly mutationsPerMinute: number | null;
+}
+
+export interface JobsConfig {
+  /** Jobs this process runs at once (JOB_WORKERS); 0 = a process that only serves requests. */
+  readonly workers: number;
+  /** Finished jobs, their files and errors are deleted this long after they finished. */
+  readonly retentionHours: number;
+  /** A running job's lease: renewed by its worker's heartbeat; once it lapses another worker takes the job over. */
+  readonly leaseMs: number;
+  /** How often an idle worker looks for queued jobs. */
+  readonly pollMs: number;
+  /** Largest file importFile accepts. */
+  readonly maxUploadBytes: number;
 }
 
 export interface DatabaseTarget {
@@ -204,6 +219,13 @@ export function loadConfig(env: Env = process.env): Config {
       perMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 0, 0, 1_000_000) || null,
       mutationsPerMinute: int(env, 'RATE_LIMIT_MUTATIONS_PER_MINUTE', 0, 0, 1_000_000) || null,
     },
+    jobs: {
+      workers: int(env, 'JOB_WORKERS', 2, 0, 64),
+      retentionHours: int(env, 'JOB_RETENTION_HOURS', 72, 1, 24 * 366),
+      leaseMs: int(env, 'JOB_LEASE_MS', 30_000, 500, 3_600_000),
+      pollMs: int(env, 'JOB_POLL_MS', 1000, 10, 600_000),
+      maxUploadBytes: int(env, 'MAX_UPLOAD_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    },
     limits: {
       maxDepth: int(env, 'MAX_QUERY_DEPTH', 10, 1, 1000),
       maxAliases: int(env, 'MAX_QUERY_ALIASES', 30, 1, 10000),
@@ -268,11 +290,15 @@ function authConfig(env: Env): AuthConfig {
 }
 
 /** Config with overrides, for tests that build the app in-process. */
-export function configWith(base: Config, overrides: Partial<Omit<Config, 'limits'>> & { limits?: Partial<Limits> }): Config {
+export function configWith(
+  base: Config,
+  overrides: Partial<Omit<Config, 'limits' | 'jobs'>> & { limits?: Partial<Limits>; jobs?: Partial<JobsConfig> },
+): Config {
   const merged = {
     ...base,
     ...overrides,
     limits: { ...base.limits, ...overrides.limits },
+    jobs: { ...base.jobs, ...overrides.jobs },
   } as Config;
   if (overrides.databaseUrl) (merged as { database: DatabaseTarget }).database = parseDatabaseUrl(overrides.databaseUrl);
   return deepFreeze(merged);

@@ -6,7 +6,7 @@
 import { BadUserInputError } from './errors.ts';
 import { MAX_ID } from './values.ts';
 
-export type CursorKind = 'User' | 'Order' | 'Product';
+export type CursorKind = 'User' | 'Order' | 'Product' | 'Job' | 'JobError';
 
 export interface Page<Row> {
   readonly rows: Row[];

@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { waitForDatabase } from './db/startup.ts';
 import { LinkedList } from './linked-list.ts';
 import { createLogger } from './logger.ts';
+import { startJobWorkers } from './jobs/start.ts';
 import { createApp } from './server.ts';
 
 let config: Config;
@@ -39,7 +40,9 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 
 await waitForDatabase(config, log, { migrate: config.migrateOnStart });
 
-const app = createApp(config, { logger: log });
+// Background jobs run beside the requests, on a pool of their own (JOB_WORKERS=0: none here).
+const jobWorkers = config.jobs.workers > 0 ? startJobWorkers(config, log) : null;
+const app = createApp(config, { logger: log, jobs: jobWorkers });
 const server = createServer(app.handle);
 server.keepAliveTimeout = 65_000;
 // A client that takes longer than a whole request may take to send its request is cut off.
@@ -79,6 +82,8 @@ stop = async (signal: string) => {
     log.warn({ inFlight: inFlight.size }, 'grace period over; closing remaining connections');
     server.closeAllConnections();
   }
+  // Running jobs stop at their next batch and go back to the queue for another worker.
+  await jobWorkers?.close(graceMs).catch((error: unknown) => log.error({ err: error }, 'error while stopping the job workers'));
   const poolClosed = app.close().then(
     () => true,
     (error: unknown) => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commonResolvers } from './common.resolvers.ts';
 import type { Resolvers } from './generated/graphql.ts';
+import { jobResolvers } from './jobs/job.resolvers.ts';
 import { orderResolvers } from './orders/order.resolvers.ts';
 import { productResolvers } from './products/product.resolvers.ts';
 import { userResolvers } from './users/user.resolvers.ts';
@@ -36,4 +37,4 @@ function mergeResolvers(...parts: Resolvers[]): Resolvers {
   return merged as Resolvers;
 }
 
-export const resolvers = mergeResolvers(commonResolvers, userResolvers, orderResolvers, productResolvers);
+export const resolvers = mergeResolvers(commonResolvers, userResolvers, orderResolvers, productResolvers, jobResolvers);

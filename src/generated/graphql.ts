@@ -4,6 +4,9 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { UserRow, ProductRow, OrderRow, OrderItemRow } from '../db/database.ts';
 import type { Connection, Edge } from '../connections.ts';
 import type { RestockOutcome } from '../products/product.model.ts';
+import type { JobRow } from '../jobs/job.repository.ts';
+import type { Counts } from '../import/types.ts';
+import type { JobErrorRow } from '../jobs/job-errors.ts';
 import type { Context } from '../context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -26,6 +29,13 @@ export type Scalars = {
    * or number with at most two decimals.
    */
   Decimal: { input: string; output: string; }
+  /**
+   * A file sent with the GraphQL multipart request spec
+   * (https://github.com/jaydenseric/graphql-multipart-request-spec): a
+   * multipart/form-data POST to /graphql with the fields `operations`, `map` and
+   * the file. Only as an input.
+   */
+  File: { input: File; output: never; }
 };
 
 /** The outcome of one item of a batch mutation that failed on its own, without failing the others. */
@@ -57,9 +67,169 @@ export type CreateUserInput = {
   name: Scalars['String']['input'];
 };
 
+/** The format of an export's file. */
+export type ExportFormat =
+  /** Comma-separated values with a header row: id, userId, status, total, createdAt, items (JSON). */
+  | 'CSV'
+  /** One JSON object an order a line, with its items. */
+  | 'NDJSON';
+
+/** What the rows of an imported file are. */
+export type ImportKind =
+  /**
+   * One order a row: userId or userEmail, items (a JSON array of {productId or sku, quantity}),
+   * optionally id (the unique key) and total (checked against the items).
+   */
+  | 'ORDERS'
+  /** Columns or keys sku, name, price, stock (as createProduct takes them); the sku is the unique key. */
+  | 'PRODUCTS'
+  /** Columns or keys name, email (as createUser takes them); the email is the unique key. */
+  | 'USERS';
+
+/** A background job: an import or an export, run by a worker of any gateway process. */
+export type Job = {
+  __typename?: 'Job';
+  /** How many times a worker has started it (more than 1 after a worker stopped or crashed mid-way). */
+  attempts: Scalars['Int']['output'];
+  /** When the job was queued. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Why the job failed, or what a cancellation kept; null otherwise. */
+  error: Maybe<Scalars['String']['output']>;
+  /** The rows the job refused, by line, with field and reason. */
+  errors: JobErrorConnection;
+  /** When it ended, or null while it is queued or running. */
+  finishedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The job's id. */
+  id: Scalars['ID']['output'];
+  /** Rows done of the total, as of the last committed batch. */
+  progress: JobProgress;
+  /** Where to download an export's file once it SUCCEEDED (a path on this server, with its access token); null otherwise. */
+  resultUrl: Maybe<Scalars['String']['output']>;
+  /** How the rows went so far (an import), or null before the first batch. */
+  rows: Maybe<JobRowCounts>;
+  /** When a worker first started it, or null while it waits. */
+  startedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Where the job is in its life. */
+  status: JobStatus;
+  /** What the job does. */
+  type: JobType;
+};
+
+
+/** A background job: an import or an export, run by a worker of any gateway process. */
+export type JobErrorsArgs = {
+  after: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A page of jobs. */
+export type JobConnection = {
+  __typename?: 'JobConnection';
+  /** The jobs of this page with their cursors. */
+  edges: Array<JobEdge>;
+  /** The jobs of this page. */
+  nodes: Array<Job>;
+  /** Where this page sits in the whole list. */
+  pageInfo: PageInfo;
+  /** Jobs matching the filter. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One job and its cursor. */
+export type JobEdge = {
+  __typename?: 'JobEdge';
+  /** Pass as `after` to continue after this job. */
+  cursor: Scalars['String']['output'];
+  /** The job. */
+  node: Job;
+};
+
+/** One refused row of an import. */
+export type JobError = {
+  __typename?: 'JobError';
+  /** The error code the matching mutation answers: BAD_USER_INPUT, CONFLICT, NOT_FOUND, INSUFFICIENT_STOCK. */
+  code: Scalars['String']['output'];
+  /** The column or key at fault, e.g. email or items[2].quantity; null when the row as a whole is. */
+  field: Maybe<Scalars['String']['output']>;
+  /** Its line in the file (1-based; a CSV header is line 1). */
+  line: Scalars['Int']['output'];
+  /** Why, in the mutation's words. */
+  message: Scalars['String']['output'];
+};
+
+/** A page of a job's refused rows, by line. */
+export type JobErrorConnection = {
+  __typename?: 'JobErrorConnection';
+  /** The rows of this page with their cursors. */
+  edges: Array<JobErrorEdge>;
+  /** The rows of this page. */
+  nodes: Array<JobError>;
+  /** Where this page sits in the whole list. */
+  pageInfo: PageInfo;
+  /** Refused rows stored for the job (at most 100,000). */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One refused row and its cursor. */
+export type JobErrorEdge = {
+  __typename?: 'JobErrorEdge';
+  /** Pass as `after` to continue after this row. */
+  cursor: Scalars['String']['output'];
+  /** The refused row. */
+  node: JobError;
+};
+
+/** Rows done of the total. */
+export type JobProgress = {
+  __typename?: 'JobProgress';
+  /** rowsDone / rowsTotal, 0 to 1, or null until rowsTotal is known. */
+  fraction: Maybe<Scalars['Float']['output']>;
+  /** Rows read and settled (written, skipped or failed) in committed batches. */
+  rowsDone: Scalars['Int']['output'];
+  /** Rows in the file, or null until a worker has counted them. */
+  rowsTotal: Maybe<Scalars['Int']['output']>;
+};
+
+/** What became of the rows of an import. */
+export type JobRowCounts = {
+  __typename?: 'JobRowCounts';
+  /** Rows refused; each is listed in Job.errors. */
+  failed: Scalars['Int']['output'];
+  /** Rows that created a new row. */
+  inserted: Scalars['Int']['output'];
+  /** Rows read (blank lines and the CSV header are not rows). */
+  read: Scalars['Int']['output'];
+  /** Rows whose key was taken and that were left out (onConflict SKIP). */
+  skipped: Scalars['Int']['output'];
+  /** Rows that replaced a stored row (onConflict UPDATE). */
+  updated: Scalars['Int']['output'];
+};
+
+/** Where a job is in its life. */
+export type JobStatus =
+  /** Stopped by cancelJob; the batches committed before it stay (see error for how many). */
+  | 'CANCELLED'
+  /** Stopped by a fault of the job itself (the file is not what it claims, for one); see error. */
+  | 'FAILED'
+  /** Waiting for a worker. */
+  | 'QUEUED'
+  /** A worker runs it now; progress grows with each committed batch. */
+  | 'RUNNING'
+  /** Done: every row was read (some may have failed; see report and errors). */
+  | 'SUCCEEDED';
+
+/** What a job does. */
+export type JobType =
+  /** Writes orders to a file to download (exportOrders). */
+  | 'EXPORT_ORDERS'
+  /** Imports an uploaded file (importFile). */
+  | 'IMPORT';
+
 /** Entry points for changing data. Each mutation runs in its own transaction. */
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Stops a job: a queued one at once, a running one before its next batch (committed batches stay). A finished job is CONFLICT. */
+  cancelJob: Job;
   /**
    * Cancels an order and gives its stock back. A SHIPPED or CANCELLED order is CONFLICT. With
    * authentication on, a customer may cancel only their own orders (another's is NOT_FOUND).
@@ -69,6 +239,15 @@ export type Mutation = {
   createProduct: Product;
   /** Creates a user (admins only, with authentication on). A malformed field is BAD_USER_INPUT; an email already in use is CONFLICT. */
   createUser: User;
+  /** Queues an export of the orders matching `filter` (with their items) to a file to download at Job.resultUrl. */
+  exportOrders: Job;
+  /**
+   * Queues an import of `file` (CSV with a header row, or NDJSON; told by its name's
+   * extension .csv, .ndjson or .jsonl) and returns its job at once. Each row is checked
+   * with the rules of the matching create mutation; a bad row is listed in Job.errors
+   * and never stops the file. A file over MAX_UPLOAD_BYTES is refused before it is stored.
+   */
+  importFile: Job;
   /**
    * Places an order in one transaction: prices come from the products, stock is taken,
    * the total is the sum of the subtotals and the order starts PENDING. Not enough stock
@@ -82,6 +261,12 @@ export type Mutation = {
    * come back in input order. At most 500 items. Admins only, with authentication on.
    */
   restockProducts: Array<RestockResult>;
+};
+
+
+/** Entry points for changing data. Each mutation runs in its own transaction. */
+export type MutationCancelJobArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -104,6 +289,22 @@ export type MutationCreateUserArgs = {
 
 
 /** Entry points for changing data. Each mutation runs in its own transaction. */
+export type MutationExportOrdersArgs = {
+  filter: InputMaybe<OrderFilter>;
+  format?: InputMaybe<ExportFormat>;
+};
+
+
+/** Entry points for changing data. Each mutation runs in its own transaction. */
+export type MutationImportFileArgs = {
+  file: Scalars['File']['input'];
+  historical?: InputMaybe<Scalars['Boolean']['input']>;
+  kind: ImportKind;
+  onConflict?: InputMaybe<OnConflict>;
+};
+
+
+/** Entry points for changing data. Each mutation runs in its own transaction. */
 export type MutationPlaceOrderArgs = {
   input: PlaceOrderInput;
 };
@@ -113,6 +314,15 @@ export type MutationPlaceOrderArgs = {
 export type MutationRestockProductsArgs = {
   items: Array<RestockInput>;
 };
+
+/** What a row whose unique key is already taken does. */
+export type OnConflict =
+  /** The row fails with CONFLICT, as the create mutations answer. */
+  | 'FAIL'
+  /** The stored row stays; the row is counted skipped. Importing the same file again changes nothing. */
+  | 'SKIP'
+  /** The stored row takes the row's values (orders: only with historical). */
+  | 'UPDATE';
 
 /** An order placed by a user. */
 export type Order = {
@@ -283,6 +493,10 @@ export type ProductFilter = {
  */
 export type Query = {
   __typename?: 'Query';
+  /** One job by id. An unknown id gives null and a NOT_FOUND error. */
+  job: Maybe<Job>;
+  /** Jobs by id ascending, optionally only those in one status. Finished jobs are kept JOB_RETENTION_HOURS. */
+  jobs: JobConnection;
   /**
    * One order by id. An unknown id gives null and a NOT_FOUND error. With authentication on, a
    * customer sees only their own orders (another's id is NOT_FOUND).
@@ -308,6 +522,38 @@ export type Query = {
    * `sub` is a user id. Null without a token, and for an admin whose token names no user.
    */
   viewer: Maybe<User>;
+};
+
+
+/**
+ * Entry points for reading users, orders and products. Every list is ordered by id ascending.
+ *
+ * Every error a client can act on carries `extensions.code`: NOT_FOUND, BAD_USER_INPUT, CONFLICT,
+ * INSUFFICIENT_STOCK, GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, QUERY_TOO_COMPLEX,
+ * SERVICE_UNAVAILABLE, TIMEOUT, and with authentication on (`Authorization: Bearer <JWT>`, claims
+ * `role` = customer | admin and `sub`) UNAUTHENTICATED (no token where one is needed, or a token that
+ * does not verify: HTTP 401), FORBIDDEN (the role may not) and RATE_LIMITED (HTTP 429 with
+ * Retry-After). Anything else is "Unexpected error." with INTERNAL_SERVER_ERROR and a request id.
+ */
+export type QueryJobArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Entry points for reading users, orders and products. Every list is ordered by id ascending.
+ *
+ * Every error a client can act on carries `extensions.code`: NOT_FOUND, BAD_USER_INPUT, CONFLICT,
+ * INSUFFICIENT_STOCK, GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, QUERY_TOO_COMPLEX,
+ * SERVICE_UNAVAILABLE, TIMEOUT, and with authentication on (`Authorization: Bearer <JWT>`, claims
+ * `role` = customer | admin and `sub`) UNAUTHENTICATED (no token where one is needed, or a token that
+ * does not verify: HTTP 401), FORBIDDEN (the role may not) and RATE_LIMITED (HTTP 429 with
+ * Retry-After). Anything else is "Unexpected error." with INTERNAL_SERVER_ERROR and a request id.
+ */
+export type QueryJobsArgs = {
+  after: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status: InputMaybe<JobStatus>;
 };
 
 
@@ -443,11 +689,19 @@ export type RestockResult = {
 /** Live events, delivered over Server-Sent Events (`Accept: text/event-stream` on /graphql). */
 export type Subscription = {
   __typename?: 'Subscription';
+  /** The job now, then again after each committed batch and status change, until it ends (its last event is the finished job). */
+  jobProgress: Job;
   /**
    * Each order placed from now on, sent after its transaction committed. With authentication on,
    * a customer hears only of their own orders (another userId is FORBIDDEN).
    */
   orderPlaced: Order;
+};
+
+
+/** Live events, delivered over Server-Sent Events (`Accept: text/event-stream` on /graphql). */
+export type SubscriptionJobProgressArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -590,9 +844,24 @@ export type ResolversTypes = {
   CreateUserInput: CreateUserInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
+  ExportFormat: ExportFormat;
+  File: ResolverTypeWrapper<Scalars['File']['output']>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  ImportKind: ImportKind;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Job: ResolverTypeWrapper<JobRow>;
+  JobConnection: ResolverTypeWrapper<Connection<JobRow>>;
+  JobEdge: ResolverTypeWrapper<Edge<JobRow>>;
+  JobError: ResolverTypeWrapper<JobErrorRow>;
+  JobErrorConnection: ResolverTypeWrapper<Connection<JobErrorRow>>;
+  JobErrorEdge: ResolverTypeWrapper<Edge<JobErrorRow>>;
+  JobProgress: ResolverTypeWrapper<JobRow>;
+  JobRowCounts: ResolverTypeWrapper<Counts>;
+  JobStatus: JobStatus;
+  JobType: JobType;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  OnConflict: OnConflict;
   Order: ResolverTypeWrapper<OrderRow>;
   OrderConnection: ResolverTypeWrapper<Connection<OrderRow>>;
   OrderEdge: ResolverTypeWrapper<Edge<OrderRow>>;
@@ -625,8 +894,18 @@ export type ResolversParentTypes = {
   CreateUserInput: CreateUserInput;
   DateTime: Scalars['DateTime']['output'];
   Decimal: Scalars['Decimal']['output'];
+  File: Scalars['File']['output'];
+  Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
+  Job: JobRow;
+  JobConnection: Connection<JobRow>;
+  JobEdge: Edge<JobRow>;
+  JobError: JobErrorRow;
+  JobErrorConnection: Connection<JobErrorRow>;
+  JobErrorEdge: Edge<JobErrorRow>;
+  JobProgress: JobRow;
+  JobRowCounts: Counts;
   Mutation: Record<PropertyKey, never>;
   Order: OrderRow;
   OrderConnection: Connection<OrderRow>;
@@ -664,10 +943,77 @@ export interface DecimalScalarConfig extends GraphQLScalarTypeConfig<ResolversTy
   name: 'Decimal';
 }
 
+export interface FileScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['File'], any> {
+  name: 'File';
+}
+
+export type JobResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Job'] = ResolversParentTypes['Job']> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  errors?: Resolver<ResolversTypes['JobErrorConnection'], ParentType, ContextType, RequireFields<JobErrorsArgs, 'first'>>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  progress?: Resolver<ResolversTypes['JobProgress'], ParentType, ContextType>;
+  resultUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  rows?: Resolver<Maybe<ResolversTypes['JobRowCounts']>, ParentType, ContextType>;
+  startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['JobStatus'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['JobType'], ParentType, ContextType>;
+};
+
+export type JobConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['JobConnection'] = ResolversParentTypes['JobConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['JobEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Job']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type JobEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['JobEdge'] = ResolversParentTypes['JobEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Job'], ParentType, ContextType>;
+};
+
+export type JobErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['JobError'] = ResolversParentTypes['JobError']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  line?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type JobErrorConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['JobErrorConnection'] = ResolversParentTypes['JobErrorConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['JobErrorEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['JobError']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type JobErrorEdgeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['JobErrorEdge'] = ResolversParentTypes['JobErrorEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['JobError'], ParentType, ContextType>;
+};
+
+export type JobProgressResolvers<ContextType = Context, ParentType extends ResolversParentTypes['JobProgress'] = ResolversParentTypes['JobProgress']> = {
+  fraction?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  rowsDone?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rowsTotal?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type JobRowCountsResolvers<ContextType = Context, ParentType extends ResolversParentTypes['JobRowCounts'] = ResolversParentTypes['JobRowCounts']> = {
+  failed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  inserted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  read?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  skipped?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  updated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  cancelJob?: Resolver<ResolversTypes['Job'], ParentType, ContextType, RequireFields<MutationCancelJobArgs, 'id'>>;
   cancelOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'id'>>;
   createProduct?: Resolver<ResolversTypes['Product'], ParentType, ContextType, RequireFields<MutationCreateProductArgs, 'input'>>;
   createUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationCreateUserArgs, 'input'>>;
+  exportOrders?: Resolver<ResolversTypes['Job'], ParentType, ContextType, RequireFields<MutationExportOrdersArgs, 'format'>>;
+  importFile?: Resolver<ResolversTypes['Job'], ParentType, ContextType, RequireFields<MutationImportFileArgs, 'file' | 'historical' | 'kind' | 'onConflict'>>;
   placeOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
   restockProducts?: Resolver<Array<ResolversTypes['RestockResult']>, ParentType, ContextType, RequireFields<MutationRestockProductsArgs, 'items'>>;
 };
@@ -730,6 +1076,8 @@ export type ProductEdgeResolvers<ContextType = Context, ParentType extends Resol
 };
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  job?: Resolver<Maybe<ResolversTypes['Job']>, ParentType, ContextType, RequireFields<QueryJobArgs, 'id'>>;
+  jobs?: Resolver<ResolversTypes['JobConnection'], ParentType, ContextType, RequireFields<QueryJobsArgs, 'first'>>;
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
   orders?: Resolver<ResolversTypes['OrderConnection'], ParentType, ContextType, RequireFields<QueryOrdersArgs, 'first'>>;
   product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<QueryProductArgs, 'id'>>;
@@ -747,6 +1095,7 @@ export type RestockResultResolvers<ContextType = Context, ParentType extends Res
 };
 
 export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  jobProgress?: SubscriptionResolver<ResolversTypes['Job'], "jobProgress", ParentType, ContextType, RequireFields<SubscriptionJobProgressArgs, 'id'>>;
   orderPlaced?: SubscriptionResolver<ResolversTypes['Order'], "orderPlaced", ParentType, ContextType, Partial<SubscriptionOrderPlacedArgs>>;
 };
 
@@ -776,6 +1125,15 @@ export type Resolvers<ContextType = Context> = {
   BatchError?: BatchErrorResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Decimal?: GraphQLScalarType;
+  File?: GraphQLScalarType;
+  Job?: JobResolvers<ContextType>;
+  JobConnection?: JobConnectionResolvers<ContextType>;
+  JobEdge?: JobEdgeResolvers<ContextType>;
+  JobError?: JobErrorResolvers<ContextType>;
+  JobErrorConnection?: JobErrorConnectionResolvers<ContextType>;
+  JobErrorEdge?: JobErrorEdgeResolvers<ContextType>;
+  JobProgress?: JobProgressResolvers<ContextType>;
+  JobRowCounts?: JobRowCountsResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   OrderConnection?: OrderConnectionResolvers<ContextType>;

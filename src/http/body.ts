@@ -91,17 +91,51 @@ export function sendBodyTooLarge(res: ServerResponse, error: BodyTooLargeError, 
   res.end(text);
 }
 
+/** A GraphQL multipart request (an upload), which has a cap of its own. */
+export function isMultipart(req: IncomingMessage): boolean {
+  return req.method === 'POST' && /^multipart\/form-data\s*;/i.test(req.headers['content-type'] ?? '');
+}
+
+/**
+ * 413 for an upload over MAX_UPLOAD_BYTES, as BAD_USER_INPUT: nothing of it
+ * was stored, and the client can act on it (send a smaller file).
+ */
+export function sendUploadTooLarge(res: ServerResponse, maxUploadBytes: number, bytes: number, requestId: string): void {
+  const text = JSON.stringify({
+    errors: [
+      {
+        message: `The upload is ${bytes} bytes, over the limit of ${maxUploadBytes} bytes for a file (MAX_UPLOAD_BYTES) plus the request's other fields; nothing was stored.`,
+        extensions: { code: 'BAD_USER_INPUT', limit: 'uploadBytes', value: bytes, max: maxUploadBytes, requestId },
+      },
+    ],
+  });
+  res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), connection: 'close' });
+  res.end(text);
+}
+
 /**
  * Runs `next` once the body (if any) is read under the cap and set as
  * req.body; answers 413 otherwise. `onRefused` lets the caller record it.
+ * A multipart upload (with `maxUploadBytes`) is not read here: a declared
+ * length over the file limit plus the body cap (for the operations and map
+ * fields) is refused before a byte is read, and any other goes on as a
+ * stream, whose file Yoga's multipart parser stops at the file limit.
  */
 export function withBodyCap(
   req: IncomingMessage,
   res: ServerResponse,
-  options: { maxBytes: number; requestId: string; onRefused?: () => void },
+  options: { maxBytes: number; requestId: string; onRefused?: () => void; maxUploadBytes?: number },
   next: () => void,
 ): void {
   if (!hasBody(req)) return next();
+  if (options.maxUploadBytes !== undefined && isMultipart(req)) {
+    const declared = declaredLength(req);
+    if (declared !== null && declared > options.maxUploadBytes + options.maxBytes) {
+      options.onRefused?.();
+      return sendUploadTooLarge(res, options.maxUploadBytes, declared, options.requestId);
+    }
+    return next();
+  }
   const refuse = (error: BodyTooLargeError) => {
     options.onRefused?.();
     sendBodyTooLarge(res, error, options.requestId);

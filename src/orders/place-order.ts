@@ -6,7 +6,7 @@
 // inserted and the stock taken. Any refusal throws inside the transaction, so
 // nothing of it stays. The event is published only after the commit. A
 // customer may place orders only for their own user (FORBIDDEN otherwise).
-import type { OrderItemRow, OrderRow } from '../db/database.ts';
+import type { OrderItemRow, OrderRow, ProductRow } from '../db/database.ts';
 import { requireAccess, requireOwnUser } from '../access.ts';
 import type { Db, DirectTransaction } from '../db/pool.ts';
 import { compareIds } from '../db/sql-helpers.ts';
@@ -52,6 +52,50 @@ export function validatePlaceOrder(input: PlaceOrderInput): { userId: string; li
   return { userId, lines };
 }
 
+/** A product as the order rules read it: under its lock, with the stock the order may take from. */
+export type PricedProduct = Pick<ProductRow, 'id' | 'sku' | 'price' | 'stock'>;
+
+/**
+ * placeOrder's stock and money rules, shared with the bulk import: every line's
+ * product must be among `products` (read under their lock), hold the quantity
+ * in stock (unless `checkStock` is false, for orders of the past), and the
+ * total, summed in exact cents at the products' prices, must fit an order row.
+ * Throws NOT_FOUND, INSUFFICIENT_STOCK or BAD_USER_INPUT; changes nothing.
+ */
+export function priceOrderLines(
+  lines: readonly OrderLine[],
+  products: ReadonlyMap<string, PricedProduct>,
+  options: { checkStock?: boolean } = {},
+): { items: Omit<OrderItemRow, 'order_id'>[]; total: string } {
+  const missing = lines.filter((line) => !products.has(line.productId)).map((line) => `"${line.productId}"`);
+  if (missing.length > 0) {
+    throw new NotFoundError(missing.length === 1 ? `No product with id ${missing[0]}` : `No products with ids ${missing.join(', ')}`);
+  }
+  let totalCents = 0n;
+  const items: Omit<OrderItemRow, 'order_id'>[] = [];
+  for (const line of lines) {
+    const product = products.get(line.productId)!;
+    const stock = Number(product.stock);
+    if (options.checkStock !== false && stock < line.quantity) {
+      throw new InsufficientStockError(
+        `Product ${product.id} (${product.sku}) has ${stock} in stock, but the order asks for ${line.quantity}`,
+        product.id,
+        line.quantity,
+        stock,
+      );
+    }
+    totalCents += toCents(product.price) * BigInt(line.quantity);
+    items.push({ product_id: product.id, quantity: line.quantity, unit_price: product.price });
+  }
+  if (totalCents > MAX_TOTAL_CENTS) {
+    throw new BadUserInputError(
+      `The order total ${fromCents(totalCents)} exceeds the largest total an order can hold, ${fromCents(MAX_TOTAL_CENTS)}`,
+      'input.items',
+    );
+  }
+  return { items, total: fromCents(totalCents) };
+}
+
 export async function placeOrder(
   db: Db,
   input: PlaceOrderInput,
@@ -82,35 +126,7 @@ async function placeOrderIn(trx: DirectTransaction, userId: string, lines: reado
     false,
   );
   const byId = new Map(locked.map((product) => [product.id, product]));
-  const missing = lines.filter((line) => !byId.has(line.productId)).map((line) => `"${line.productId}"`);
-  if (missing.length > 0) {
-    throw new NotFoundError(missing.length === 1 ? `No product with id ${missing[0]}` : `No products with ids ${missing.join(', ')}`);
-  }
-
-  let totalCents = 0n;
-  const items: OrderItemRow[] = [];
-  for (const line of lines) {
-    const product = byId.get(line.productId)!;
-    const stock = Number(product.stock);
-    if (stock < line.quantity) {
-      throw new InsufficientStockError(
-        `Product ${product.id} (${product.sku}) has ${stock} in stock, but the order asks for ${line.quantity}`,
-        product.id,
-        line.quantity,
-        stock,
-      );
-    }
-    totalCents += toCents(product.price) * BigInt(line.quantity);
-    items.push({ order_id: '', product_id: product.id, quantity: line.quantity, unit_price: product.price });
-  }
-  if (totalCents > MAX_TOTAL_CENTS) {
-    throw new BadUserInputError(
-      `The order total ${fromCents(totalCents)} exceeds the largest total an order can hold, ${fromCents(MAX_TOTAL_CENTS)}`,
-      'input.items',
-    );
-  }
-
-  const total = fromCents(totalCents);
+  const { items, total } = priceOrderLines(lines, byId);
   // The order, its lines (LAST_INSERT_ID(): the order just inserted) and the
   // stock, committed in one batch; the first failing statement stops it
   // before COMMIT, and the transaction is rolled back.
@@ -128,12 +144,11 @@ async function placeOrderIn(trx: DirectTransaction, userId: string, lines: reado
   } catch (error) {
     throw orderUserError(error, userId);
   }
-  for (const item of items) item.order_id = orderId;
   // The row as inserted; reading it back would cost a round trip for nothing new.
   const order: OrderRow = { id: orderId, user_id: userId, status: 'PENDING', total, created_at: now! };
   const products = lines.map((line) => {
     const product = byId.get(line.productId)!;
     return { ...product, stock: Number(product.stock) - line.quantity };
   });
-  return { order, items, products };
+  return { order, items: items.map((item) => ({ order_id: orderId, ...item })), products };
 }

@@ -26,6 +26,11 @@ export interface NewProduct {
   stock: number;
 }
 
+/** createProduct's CONFLICT for an sku in use (shared with the bulk import). */
+export function skuTakenError(sku: string): ConflictError {
+  return new ConflictError(`input.sku "${sku}" is already used by another product`, 'input.sku');
+}
+
 /** Inserts a product and returns its id; an sku already in use is CONFLICT. */
 export async function insertProduct(db: SqlSession, values: NewProduct): Promise<string> {
   try {
@@ -33,7 +38,7 @@ export async function insertProduct(db: SqlSession, values: NewProduct): Promise
     return String(result.insertId);
   } catch (error) {
     if (driverErrorCode(error) === 'ER_DUP_ENTRY') {
-      throw new ConflictError(`input.sku "${values.sku}" is already used by another product`, 'input.sku');
+      throw skuTakenError(values.sku);
     }
     throw error;
   }

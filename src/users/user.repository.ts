@@ -36,6 +36,11 @@ export async function countUsers(db: SqlSession, conditions: readonly Condition[
   return toListStats(row);
 }
 
+/** createUser's CONFLICT for an email in use (shared with the bulk import). */
+export function emailTakenError(email: string): ConflictError {
+  return new ConflictError(`input.email "${email}" is already used by another user`, 'input.email');
+}
+
 /** Inserts a user and returns its id; an email already in use (compared case-insensitively) is CONFLICT. */
 export async function insertUser(db: SqlSession, values: { name: string; email: string }): Promise<string> {
   try {
@@ -44,7 +49,7 @@ export async function insertUser(db: SqlSession, values: { name: string; email: 
   } catch (error) {
     // The unique index decides, so two concurrent creations cannot both win.
     if (driverErrorCode(error) === 'ER_DUP_ENTRY') {
-      throw new ConflictError(`input.email "${values.email}" is already used by another user`, 'input.email');
+      throw emailTakenError(values.email);
     }
     throw error;
   }

@@ -1,0 +1,40 @@
+// Queues an import: the file is streamed into job_files as it arrives (never
+// held whole), counted against MAX_UPLOAD_BYTES as it goes, and only once it
+// is complete does the job become visible to workers. A file over the limit,
+// or an upload that breaks off, leaves nothing behind.
+import type { Db } from '../db/pool.ts';
+import type { ImportJobParams } from './import-job.ts';
+import { ChunkWriter } from './job-files.ts';
+import { deleteJob, findJob, insertHiddenJob, publishJob, type JobRow } from './job.repository.ts';
+
+export class UploadTooLargeError extends Error {
+  constructor(
+    readonly maxBytes: number,
+    readonly bytes: number,
+  ) {
+    super(`the file is larger than the upload limit of ${maxBytes} bytes (MAX_UPLOAD_BYTES)`);
+    this.name = 'UploadTooLargeError';
+  }
+}
+
+export async function createImportJob(
+  db: Db,
+  body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  params: Omit<ImportJobParams, 'bytes'>,
+  maxBytes: number,
+): Promise<JobRow> {
+  const id = await insertHiddenJob(db.direct, 'import', { ...params, bytes: 0 });
+  try {
+    const writer = new ChunkWriter(db.direct, id, 'INPUT');
+    for await (const piece of body) {
+      if (writer.bytes + piece.length > maxBytes) throw new UploadTooLargeError(maxBytes, writer.bytes + piece.length);
+      await writer.write(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
+    }
+    await writer.end();
+    await publishJob(db.direct, id, { ...params, bytes: writer.bytes });
+  } catch (error) {
+    await deleteJob(db.direct, id).catch(() => undefined);
+    throw error;
+  }
+  return (await findJob(db.direct, id))!;
+}

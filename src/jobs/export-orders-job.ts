@@ -1,0 +1,73 @@
+// exportOrders: the orders matching a filter, with their items, written page
+// by page (1,000 orders, in id order) into the job's OUTPUT file as CSV or
+// NDJSON, and served at Job.resultUrl. An export is started over when a
+// worker resumes it: its file is rewritten, not appended to.
+import { randomBytes } from 'node:crypto';
+import { CompiledQuery } from 'kysely';
+import type { Db } from '../db/pool.ts';
+import { countOrders, findItemsByOrderIds, findOrdersPage, type OrderFilterValues } from '../orders/order.repository.ts';
+import { dbDateTimeToIso } from '../scalars.ts';
+import type { JobContext, JobOutcome } from './job-context.ts';
+import { ChunkWriter, deleteJobFile } from './job-files.ts';
+import { findJob, insertHiddenJob, isCancelRequested, publishJob, setRowsTotal, type JobRow } from './job.repository.ts';
+
+const PAGE = 1000;
+export type ExportFormat = 'csv' | 'ndjson';
+
+export interface ExportParams {
+  readonly filter: OrderFilterValues | null;
+  readonly format: ExportFormat;
+  /** Part of the download URL, so that knowing a job id is not enough to read its file. */
+  readonly token: string;
+}
+
+export async function queueExportOrders(db: Db, filter: OrderFilterValues | null, format: ExportFormat): Promise<JobRow> {
+  const params: ExportParams = { filter, format, token: randomBytes(18).toString('base64url') };
+  const id = await insertHiddenJob(db.direct, 'export_orders', params as unknown as Record<string, unknown>);
+  await publishJob(db.direct, id, params);
+  return (await findJob(db.direct, id))!;
+}
+
+export async function runExportOrdersJob(ctx: JobContext, job: JobRow): Promise<JobOutcome> {
+  const { db } = ctx;
+  const params = job.params as unknown as ExportParams;
+  await deleteJobFile(db.direct, job.id, 'OUTPUT');
+  const total = (await countOrders(db.kysely, params.filter)).count;
+  await setRowsTotal(db.direct, job.id, ctx.owner, total);
+  const out = new ChunkWriter(db.direct, job.id, 'OUTPUT');
+  if (params.format === 'csv') await out.write(Buffer.from('id,userId,status,total,createdAt,items\n'));
+  let done = 0;
+  for (let afterId: string | null = null; ; ) {
+    if (ctx.stopping()) return { kind: 'released' };
+    if (await isCancelRequested(db.direct, job.id)) {
+      return { kind: 'finished', status: 'CANCELLED', report: { rows: done }, error: `cancelled after ${done} of ${total} orders; no file is kept` };
+    }
+    const rows = await findOrdersPage(db.kysely, { first: PAGE - 1, afterId, filter: params.filter });
+    if (rows.length === 0) break;
+    const items = await findItemsByOrderIds(db.kysely, rows.map((row) => row.id));
+    const byOrder = new Map<string, { productId: string; quantity: number; unitPrice: string }[]>();
+    for (const item of items) {
+      const list = byOrder.get(item.order_id) ?? [];
+      list.push({ productId: item.product_id, quantity: item.quantity, unitPrice: item.unit_price });
+      byOrder.set(item.order_id, list);
+    }
+    const lines = rows.map((order) => {
+      const record = { id: order.id, userId: order.user_id, status: order.status, total: order.total, createdAt: dbDateTimeToIso(order.created_at), items: byOrder.get(order.id) ?? [] };
+      return params.format === 'ndjson'
+        ? JSON.stringify(record)
+        : [record.id, record.userId, record.status, record.total, record.createdAt, JSON.stringify(record.items)].map(csvField).join(',');
+    });
+    await out.write(Buffer.from(`${lines.join('\n')}\n`));
+    done += rows.length;
+    afterId = rows[rows.length - 1]!.id;
+    await db.direct.executeQuery(CompiledQuery.raw('UPDATE jobs SET rows_done = ? WHERE id = ? AND lease_owner = ?', [done, job.id, ctx.owner]));
+    ctx.onProgress({ jobId: job.id, rowsDone: done, rowsTotal: total });
+  }
+  await out.end();
+  return { kind: 'finished', status: 'SUCCEEDED', report: { rows: done, bytes: out.bytes, format: params.format }, error: null };
+}
+
+/** RFC 4180: quoted when it holds a comma, a quote or a line break; quotes doubled. */
+function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
