@@ -42,11 +42,11 @@ async function usersJob(count: number) {
 describe('the lease fence', () => {
   it('a worker that lost its job commits nothing; the worker holding it imports every row once', async () => {
     const job = await usersJob(95);
-    const a = await claimJob(db.kysely, 'worker-a', 60_000);
+    const a = await claimJob(db, 'worker-a', 60_000);
     expect(a?.id).toBe(job.id);
     // A's lease lapses (its process hangs) and B takes the job over.
     await conn.query('UPDATE jobs SET lease_expires_at = NOW(3) - INTERVAL 1 SECOND WHERE id = ?', [job.id]);
-    const b = await claimJob(db.kysely, 'worker-b', 60_000);
+    const b = await claimJob(db, 'worker-b', 60_000);
     expect(b?.id).toBe(job.id);
 
     expect(await runImportJob(context('worker-a'), a!)).toEqual({ kind: 'lost' });
@@ -55,12 +55,12 @@ describe('the lease fence', () => {
     const outcome = await runImportJob(context('worker-b'), b!);
     expect(outcome).toMatchObject({ kind: 'finished', status: 'SUCCEEDED', report: { rows: { read: 95, inserted: 95, failed: 0 }, batches: 10 } });
     expect(await rows(conn, 'SELECT COUNT(*) AS n FROM users')).toEqual([{ n: '95' }]);
-    expect((await findJob(db.direct, job.id))!.rows_done).toBe(95);
+    expect((await findJob(db, job.id))!.rows_done).toBe(95);
   });
 
   it('a batch committed twice is impossible: a worker that thinks the job stands elsewhere rolls back', async () => {
     const job = await usersJob(30);
-    const claimed = (await claimJob(db.kysely, 'worker-a', 60_000))!;
+    const claimed = (await claimJob(db, 'worker-a', 60_000))!;
     // Another attempt of the same holder already did the first 20 rows (its checkpoint says so) ...
     const first = await runImportJob({ ...context('worker-a'), stopping: (() => { let n = 0; return () => n++ >= 2; })() }, claimed);
     expect(first).toEqual({ kind: 'released' });
@@ -69,14 +69,14 @@ describe('the lease fence', () => {
     expect(await runImportJob(context('worker-a'), claimed)).toEqual({ kind: 'lost' });
     expect(await rows(conn, 'SELECT COUNT(*) AS n FROM users')).toEqual([{ n: '20' }]);
     // From the stored checkpoint it goes on where it stood.
-    const resumed = await runImportJob(context('worker-a'), (await findJob(db.direct, job.id))!);
+    const resumed = await runImportJob(context('worker-a'), (await findJob(db, job.id))!);
     expect(resumed).toMatchObject({ kind: 'finished', status: 'SUCCEEDED', report: { rows: { read: 30, inserted: 30 } } });
     expect(await rows(conn, 'SELECT COUNT(*) AS n FROM users')).toEqual([{ n: '30' }]);
   });
 
   it('of many concurrent claims, each job goes to exactly one claimer', async () => {
     const jobs = await Promise.all(Array.from({ length: 5 }, () => usersJob(1)));
-    const claims = await Promise.all(Array.from({ length: 12 }, (_, i) => claimJob(db.kysely, `claimer-${i}`, 60_000)));
+    const claims = await Promise.all(Array.from({ length: 12 }, (_, i) => claimJob(db, `claimer-${i}`, 60_000)));
     const won = claims.filter((c) => c !== null).map((c) => c!.id).sort();
     expect(won).toEqual(jobs.map((j) => j.id).sort());
   });

@@ -13,7 +13,7 @@ import type { ImportJobParams } from '../src/jobs/import-job.ts';
 import { findJob, requestCancel, type JobRow } from '../src/jobs/job.repository.ts';
 import { createTestDatabase, sqlConnection, truncateAll } from './support/db.ts';
 import { insertProduct, insertUser, rows } from './support/fixtures.ts';
-import { killIfRunning, spawnGateway, type GatewayProcess } from './support/process.ts';
+import { killIfRunning, spawnGateway, spawnTsx, type GatewayProcess } from './support/process.ts';
 
 vi.setConfig({ testTimeout: 300_000 });
 
@@ -42,10 +42,15 @@ beforeEach(async () => {
 });
 
 function startWorker(env: Record<string, string> = {}): GatewayProcess {
-  const worker = spawnGateway(
-    { DATABASE_URL: config.databaseUrl, LOG_LEVEL: 'info', JOB_WORKERS: '1', JOB_LEASE_MS: '1500', JOB_POLL_MS: '100', MIGRATE_ON_START: 'false', ...env },
-    'src/cli/worker.ts',
-  );
+  const worker = spawnTsx('src/cli/worker.ts', [], {
+    DATABASE_URL: config.databaseUrl,
+    LOG_LEVEL: 'info',
+    JOB_WORKERS: '1',
+    JOB_LEASE_MS: '1500',
+    JOB_POLL_MS: '100',
+    MIGRATE_ON_START: 'false',
+    ...env,
+  });
   workers.push(worker);
   return worker;
 }
@@ -62,7 +67,7 @@ async function enqueue(lines: string[], params: Partial<Omit<ImportJobParams, 'b
 async function waitForJob(id: string, done: (job: JobRow) => boolean, withinMs = 240_000): Promise<JobRow> {
   const until = Date.now() + withinMs;
   for (;;) {
-    const job = (await findJob(db.direct, id))!;
+    const job = (await findJob(db, id))!;
     if (done(job)) return job;
     if (Date.now() > until) throw new Error(`job ${id} still ${job.status} at ${job.rows_done}/${job.rows_total} after ${withinMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -89,7 +94,7 @@ describe('a worker killed in the middle of a job', () => {
     await first.exited;
 
     // What the dead worker committed is exactly its checkpoint.
-    const atKill = (await findJob(db.direct, job.id))!;
+    const atKill = (await findJob(db, job.id))!;
     expect(atKill.status).toBe('RUNNING');
     expect(atKill.rows_done).toBeLessThan(total);
     expect(await count('SELECT COUNT(*) AS n FROM orders')).toBe(atKill.rows_done);
@@ -158,7 +163,7 @@ describe('cancelJob', () => {
     const job = await enqueue(Array.from({ length: total }, (_, i) => JSON.stringify({ name: `U${i}`, email: `u${i}@example.com` })));
     startWorker();
     await waitForJob(job.id, (j) => j.rows_done >= 500);
-    await requestCancel(db.direct, job.id);
+    await requestCancel(db, job.id);
     const cancelled = await waitForJob(job.id, (j) => j.status !== 'RUNNING');
     expect(cancelled.status).toBe('CANCELLED');
     const landed = await count('SELECT COUNT(*) AS n FROM users');
@@ -176,13 +181,13 @@ describe('cancelJob', () => {
 
   it('cancels a queued job at once: it never runs', async () => {
     const job = await enqueue([JSON.stringify({ name: 'A', email: 'a@example.com' })]);
-    const cancelled = (await requestCancel(db.direct, job.id)).job!;
+    const cancelled = (await requestCancel(db, job.id)).job!;
     expect(cancelled.status).toBe('CANCELLED');
     startWorker();
     const other = await enqueue([JSON.stringify({ name: 'B', email: 'b@example.com' })]);
     await waitForJob(other.id, (j) => j.status === 'SUCCEEDED');
     expect(await rows(conn, 'SELECT email FROM users')).toEqual([{ email: 'b@example.com' }]);
-    expect((await findJob(db.direct, job.id))!.status).toBe('CANCELLED');
+    expect((await findJob(db, job.id))!.status).toBe('CANCELLED');
   });
 });
 

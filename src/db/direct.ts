@@ -32,16 +32,36 @@ export interface DirectTransaction extends SqlSession {
   commitWith(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]>;
 }
 
+/** InnoDB's isolation levels; a transaction without one runs at the server's default (REPEATABLE READ). */
+export type IsolationLevel = 'READ UNCOMMITTED' | 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
+
+export interface TransactionOptions {
+  /**
+   * This transaction's isolation level. `SET TRANSACTION ISOLATION LEVEL`
+   * (neither GLOBAL nor SESSION: the next transaction only) goes in the same
+   * round trip as BEGIN, so it costs nothing and cannot outlive the
+   * transaction: the connection's later transactions run at its default again.
+   */
+  readonly isolation?: IsolationLevel;
+}
+
 export interface Runner extends SqlSession {
   /**
    * Runs `work` in one transaction on one pool connection: BEGIN, the work's
    * statements, COMMIT; ROLLBACK when the work throws (the connection is
    * dropped if even that fails).
    */
-  transaction<T>(work: (trx: DirectTransaction) => Promise<T>): Promise<T>;
+  transaction<T>(work: (trx: DirectTransaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
 }
 
 const BEGIN = CompiledQuery.raw('BEGIN');
+/** Fixed texts, so no level is ever spliced into SQL from a value. */
+const SET_ISOLATION: Record<IsolationLevel, CompiledQuery> = {
+  'READ UNCOMMITTED': CompiledQuery.raw('SET TRANSACTION ISOLATION LEVEL READ UNCOMMITTED'),
+  'READ COMMITTED': CompiledQuery.raw('SET TRANSACTION ISOLATION LEVEL READ COMMITTED'),
+  'REPEATABLE READ': CompiledQuery.raw('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ'),
+  'SERIALIZABLE': CompiledQuery.raw('SET TRANSACTION ISOLATION LEVEL SERIALIZABLE'),
+};
 const COMMIT = CompiledQuery.raw('COMMIT');
 const ROLLBACK = CompiledQuery.raw('ROLLBACK');
 
@@ -80,13 +100,16 @@ export function createRunner(server: ServerPool, stats: SqlStats, watchdog: Stat
         });
       });
     },
-    async transaction(work) {
+    async transaction(work, options) {
       const scope = stats.currentScope();
       const connection = await new Promise<PoolConnection>((resolve, reject) =>
         acquire((error, borrowed) => (error ? reject(error) : resolve(borrowed!))),
       );
       const send = <R>(query: CompiledQuery<R>, statements = 1) =>
         new Promise<QueryResult<R>>((resolve, reject) => run<R>(connection, query, scope, settle(resolve, reject), statements));
+      // What starts the transaction: BEGIN, after the isolation level when one is asked for.
+      const begin: CompiledQuery[] = options?.isolation ? [SET_ISOLATION[options.isolation], BEGIN] : [BEGIN];
+      const sendBegin = () => (begin.length === 1 ? send(BEGIN) : send(batch(begin), begin.length));
       let begun = false;
       let committed = false;
       const trx: DirectTransaction = {
@@ -94,14 +117,14 @@ export function createRunner(server: ServerPool, stats: SqlStats, watchdog: Stat
           if (begun) return send(query);
           begun = true;
           if (query.sql.startsWith(PREPARED)) {
-            await send(BEGIN);
+            await sendBegin();
             return send(query);
           }
-          const [, result] = (await send(batch([BEGIN, query]), 2)).rows as unknown as [unknown, unknown];
-          return toQueryResult<R>(result);
+          const results = (await send(batch([...begin, query]), begin.length + 1)).rows as unknown as unknown[];
+          return toQueryResult<R>(results[begin.length]);
         },
         async commitWith(queries) {
-          if (!begun) await send(BEGIN);
+          if (!begun) await sendBegin();
           begun = true;
           const { rows } = await send(batch([...queries, COMMIT]), queries.length + 1);
           committed = true;

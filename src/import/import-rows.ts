@@ -4,8 +4,8 @@
 // checkpoint written in that same transaction before it commits. So the CLI
 // can run batches on a plain pool and the job queue can commit a job's
 // progress atomically with the rows it imported, and resume exactly there.
-import type { SqlSession } from '../db/pool.ts';
-import { driverErrorCode } from '../db/pool.ts';
+import type { SqlSession } from '../db/direct.ts';
+import { driverErrorCode } from '../db/driver-errors.ts';
 import { isRetryableTransactionError } from '../db/transaction.ts';
 import { toRowError } from './fields.ts';
 import type { KindWriter } from './kinds/kind.ts';

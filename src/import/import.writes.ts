@@ -1,24 +1,13 @@
 // All SQL the import writes users and products with, as statements for the
-// batch's transaction. Built with a compile-only Kysely (no connection of its
-// own: the transaction sends them), so the import depends on nothing of the
-// database layer but a session that executes compiled queries.
-import { CompiledQuery, DummyDriver, Kysely, MysqlAdapter, MysqlIntrospector, MysqlQueryCompiler } from 'kysely';
-import type { Database } from '../db/database.ts';
+// batch's transaction: built with qb (db/query-builder.ts, Kysely as a
+// builder only) or written out, and sent by the transaction the caller holds.
+import { CompiledQuery } from 'kysely';
+import { qb } from '../db/query-builder.ts';
 import type { CreateUserValues } from '../users/create-user.ts';
 import type { NewProduct } from '../products/product.writes.ts';
 
-/** Builds statements; never connects (Kysely's "splitting build and execution" recipe). */
-export const builder = new Kysely<Database>({
-  dialect: {
-    createAdapter: () => new MysqlAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (db) => new MysqlIntrospector(db),
-    createQueryCompiler: () => new MysqlQueryCompiler(),
-  },
-});
-
 export function insertUsersQuery(users: readonly CreateUserValues[]): CompiledQuery {
-  return builder.insertInto('users').values(users.map(({ name, email }) => ({ name, email }))).compile();
+  return qb.insertInto('users').values(users.map(({ name, email }) => ({ name, email }))).compile();
 }
 
 /** One UPDATE for all rows: name by id (the email is the key, kept as stored). */
@@ -27,7 +16,7 @@ export function updateUsersQuery(updates: readonly { id: string; value: CreateUs
 }
 
 export function insertProductsQuery(products: readonly NewProduct[]): CompiledQuery {
-  return builder
+  return qb
     .insertInto('products')
     .values(products.map(({ sku, name, price, stock }) => ({ sku, name, price, stock })))
     .compile();

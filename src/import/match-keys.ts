@@ -5,7 +5,7 @@
 // joined to the table under that same collation: one statement a batch, an
 // index lookup a key.
 import { CompiledQuery } from 'kysely';
-import type { SqlSession } from '../db/pool.ts';
+import type { SqlSession } from '../db/direct.ts';
 
 /** The unique text keys the import matches on, with their column widths. */
 const KEYS = {

@@ -4,10 +4,10 @@
 // `INSERT orders; INSERT order_items (LAST_INSERT_ID(), ...)` pairs, which
 // gets every order its own id in one round trip per chunk instead of two per
 // order (the pool sends multiple statements; every value is a bound
-// parameter, see db/pool.ts).
+// parameter, see multipleStatements in db/session-settings.ts).
 import { CompiledQuery } from 'kysely';
 import type { OrderStatus, ProductRow } from '../db/database.ts';
-import type { SqlSession } from '../db/pool.ts';
+import type { SqlSession } from '../db/direct.ts';
 import { chunk } from '../db/sql-helpers.ts';
 
 const IN_CHUNK = 5000;

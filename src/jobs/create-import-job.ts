@@ -23,18 +23,18 @@ export async function createImportJob(
   params: Omit<ImportJobParams, 'bytes'>,
   maxBytes: number,
 ): Promise<JobRow> {
-  const id = await insertHiddenJob(db.direct, 'import', { ...params, bytes: 0 });
+  const id = await insertHiddenJob(db, 'import', { ...params, bytes: 0 });
   try {
-    const writer = new ChunkWriter(db.direct, id, 'INPUT');
+    const writer = new ChunkWriter(db, id, 'INPUT');
     for await (const piece of body) {
       if (writer.bytes + piece.length > maxBytes) throw new UploadTooLargeError(maxBytes, writer.bytes + piece.length);
       await writer.write(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
     }
     await writer.end();
-    await publishJob(db.direct, id, { ...params, bytes: writer.bytes });
+    await publishJob(db, id, { ...params, bytes: writer.bytes });
   } catch (error) {
-    await deleteJob(db.direct, id).catch(() => undefined);
+    await deleteJob(db, id).catch(() => undefined);
     throw error;
   }
-  return (await findJob(db.direct, id))!;
+  return (await findJob(db, id))!;
 }

@@ -23,28 +23,28 @@ export interface ExportParams {
 
 export async function queueExportOrders(db: Db, filter: OrderFilterValues | null, format: ExportFormat): Promise<JobRow> {
   const params: ExportParams = { filter, format, token: randomBytes(18).toString('base64url') };
-  const id = await insertHiddenJob(db.direct, 'export_orders', params as unknown as Record<string, unknown>);
-  await publishJob(db.direct, id, params);
-  return (await findJob(db.direct, id))!;
+  const id = await insertHiddenJob(db, 'export_orders', params as unknown as Record<string, unknown>);
+  await publishJob(db, id, params);
+  return (await findJob(db, id))!;
 }
 
 export async function runExportOrdersJob(ctx: JobContext, job: JobRow): Promise<JobOutcome> {
   const { db } = ctx;
   const params = job.params as unknown as ExportParams;
-  await deleteJobFile(db.direct, job.id, 'OUTPUT');
-  const total = (await countOrders(db.kysely, params.filter)).count;
-  await setRowsTotal(db.direct, job.id, ctx.owner, total);
-  const out = new ChunkWriter(db.direct, job.id, 'OUTPUT');
+  await deleteJobFile(db, job.id, 'OUTPUT');
+  const total = (await countOrders(db, params.filter)).count;
+  await setRowsTotal(db, job.id, ctx.owner, total);
+  const out = new ChunkWriter(db, job.id, 'OUTPUT');
   if (params.format === 'csv') await out.write(Buffer.from('id,userId,status,total,createdAt,items\n'));
   let done = 0;
   for (let afterId: string | null = null; ; ) {
     if (ctx.stopping()) return { kind: 'released' };
-    if (await isCancelRequested(db.direct, job.id)) {
+    if (await isCancelRequested(db, job.id)) {
       return { kind: 'finished', status: 'CANCELLED', report: { rows: done }, error: `cancelled after ${done} of ${total} orders; no file is kept` };
     }
-    const rows = await findOrdersPage(db.kysely, { first: PAGE - 1, afterId, filter: params.filter });
+    const rows = await findOrdersPage(db, { first: PAGE - 1, afterId, filter: params.filter });
     if (rows.length === 0) break;
-    const items = await findItemsByOrderIds(db.kysely, rows.map((row) => row.id));
+    const items = await findItemsByOrderIds(db, rows.map((row) => row.id));
     const byOrder = new Map<string, { productId: string; quantity: number; unitPrice: string }[]>();
     for (const item of items) {
       const list = byOrder.get(item.order_id) ?? [];
@@ -60,7 +60,7 @@ export async function runExportOrdersJob(ctx: JobContext, job: JobRow): Promise<
     await out.write(Buffer.from(`${lines.join('\n')}\n`));
     done += rows.length;
     afterId = rows[rows.length - 1]!.id;
-    await db.direct.executeQuery(CompiledQuery.raw('UPDATE jobs SET rows_done = ? WHERE id = ? AND lease_owner = ?', [done, job.id, ctx.owner]));
+    await db.executeQuery(CompiledQuery.raw('UPDATE jobs SET rows_done = ? WHERE id = ? AND lease_owner = ?', [done, job.id, ctx.owner]));
     ctx.onProgress({ jobId: job.id, rowsDone: done, rowsTotal: total });
   }
   await out.end();

@@ -5,7 +5,8 @@
 // after the last committed batch: every row is imported exactly once, and
 // every failed row is recorded exactly once (job_errors' key is the line).
 import { CompiledQuery } from 'kysely';
-import type { Db, SqlSession } from '../db/pool.ts';
+import type { SqlSession } from '../db/direct.ts';
+import type { Db } from '../db/pool.ts';
 import { importRows } from '../import/import-rows.ts';
 import { writerFor } from '../import/kinds/index.ts';
 import { openRows } from '../import/source.ts';
@@ -63,11 +64,11 @@ export async function runImportJob(ctx: JobContext, job: JobRow): Promise<JobOut
 
   if (rowsTotal === null) {
     // A first pass that only parses, so progress can say "rows done of total".
-    rowsTotal = await countRows(db.direct, job.id, params);
-    await setRowsTotal(db.direct, job.id, ctx.owner, rowsTotal);
+    rowsTotal = await countRows(db, job.id, params);
+    await setRowsTotal(db, job.id, ctx.owner, rowsTotal);
   }
 
-  const input = readJobFile(db.direct, job.id, 'INPUT');
+  const input = readJobFile(db, job.id, 'INPUT');
   let cancelled = false;
   try {
     const source = openRows(input, params.format, writer.spec);
@@ -83,7 +84,7 @@ export async function runImportJob(ctx: JobContext, job: JobRow): Promise<JobOut
       },
       async shouldStop() {
         if (ctx.stopping()) return true;
-        cancelled = await isCancelRequested(db.direct, job.id);
+        cancelled = await isCancelRequested(db, job.id);
         return cancelled;
       },
       onBatch(progress) {

@@ -24,14 +24,14 @@ export async function serveJobResult(db: Db, req: IncomingMessage, res: ServerRe
     res.end(text);
   };
   if (req.method !== 'GET') return refuse(405, 'use GET');
-  const job = await findJob(db.direct, id);
+  const job = await findJob(db, id);
   const params = job?.params as unknown as ExportParams | undefined;
   if (!job || job.type !== 'export_orders' || !params || url.searchParams.get('token') !== params.token) return refuse(404, `no export result at ${url.pathname} with this token`);
   if (job.status !== 'SUCCEEDED') return refuse(404, `export job ${id} is ${job.status}; its file is there once it SUCCEEDED`);
   res.writeHead(200, {
     'content-type': TYPES[params.format],
-    'content-length': await jobFileBytes(db.direct, id, 'OUTPUT'),
+    'content-length': await jobFileBytes(db, id, 'OUTPUT'),
     'content-disposition': `attachment; filename="orders-${id}.${params.format}"`,
   });
-  await pipeline(readJobFile(db.direct, id, 'OUTPUT'), res);
+  await pipeline(readJobFile(db, id, 'OUTPUT'), res);
 }

@@ -1,6 +1,6 @@
 // Reading the rows a job refused (job_errors), by line.
 import { CompiledQuery } from 'kysely';
-import type { SqlSession } from '../db/pool.ts';
+import type { SqlSession } from '../db/direct.ts';
 
 export interface JobErrorRow {
   /** The line, as text: the connection's cursor key. */

@@ -7,7 +7,7 @@
 // go with their job (ON DELETE CASCADE) when its retention ends.
 import { Readable } from 'node:stream';
 import { CompiledQuery } from 'kysely';
-import type { SqlSession } from '../db/pool.ts';
+import type { SqlSession } from '../db/direct.ts';
 
 export const CHUNK_BYTES = 1024 * 1024;
 export type FileRole = 'INPUT' | 'OUTPUT';

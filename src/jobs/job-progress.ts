@@ -2,7 +2,7 @@
 // status changed, until it ends. Read from the jobs table (every quarter
 // second), because the job may run in any gateway or worker process: the
 // table is the one place all of them write its progress to.
-import type { SqlSession } from '../db/pool.ts';
+import type { SqlSession } from '../db/direct.ts';
 import { NotFoundError } from '../errors.ts';
 import { findJob, type JobRow } from './job.repository.ts';
 

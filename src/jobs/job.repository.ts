@@ -4,9 +4,8 @@
 // that lost its lease cannot write as if it still held it), and ends
 // SUCCEEDED, FAILED or CANCELLED. A RUNNING job whose lease lapsed (its worker
 // died) is claimed again and resumes from its checkpoint.
-import { CompiledQuery, sql, type Kysely } from 'kysely';
-import type { Database } from '../db/database.ts';
-import type { SqlSession } from '../db/pool.ts';
+import { CompiledQuery } from 'kysely';
+import type { Runner, SqlSession } from '../db/direct.ts';
 
 export const JOB_STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -114,34 +113,45 @@ export async function anyClaimable(db: SqlSession): Promise<boolean> {
 
 /**
  * Claims the oldest claimable job for `owner` (a token unique to this claim)
- * and returns it, or null. READ COMMITTED, so the locking read locks only the
- * row it takes, not every row and gap it looked at; SKIP LOCKED, so claimers
- * pass over each other's rows instead of queueing. A lapsed job that was
- * asked to stop is CANCELLED here, and one claimed MAX_ATTEMPTS times FAILED.
+ * and returns it, or null. READ COMMITTED (db.transaction's isolation
+ * option), so the locking read locks only the row it takes, not every row and
+ * gap it looked at; SKIP LOCKED, so claimers pass over each other's rows
+ * instead of queueing. A lapsed job that was asked to stop is CANCELLED here,
+ * and one claimed MAX_ATTEMPTS times FAILED.
  */
-export async function claimJob(kysely: Kysely<Database>, owner: string, leaseMs: number): Promise<JobRow | null> {
-  return kysely
-    .transaction()
-    .setIsolationLevel('read committed')
-    .execute(async (trx) => {
+export async function claimJob(db: Runner, owner: string, leaseMs: number): Promise<JobRow | null> {
+  return db.transaction(
+    async (trx) => {
       for (;;) {
-        const { rows } = await sql<Raw>`SELECT ${sql.raw(COLUMNS)} FROM jobs WHERE ${sql.raw(CLAIMABLE)} ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`.execute(trx);
+        const { rows } = await trx.executeQuery<Raw>(
+          CompiledQuery.raw(`/* jobs:claim */ SELECT ${COLUMNS} FROM jobs WHERE ${CLAIMABLE} ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`),
+        );
         if (!rows[0]) return null;
         const job = toJob(rows[0]);
         if (job.cancel_requested) {
-          await sql`UPDATE jobs SET finished_at = NOW(3), status = 'CANCELLED', lease_owner = NULL, lease_expires_at = NULL WHERE id = ${job.id}`.execute(trx);
+          await trx.executeQuery(
+            CompiledQuery.raw("UPDATE jobs SET finished_at = NOW(3), status = 'CANCELLED', lease_owner = NULL, lease_expires_at = NULL WHERE id = ?", [job.id]),
+          );
           continue;
         }
         if (job.attempts >= MAX_ATTEMPTS) {
           const error = `gave up after ${job.attempts} attempts: the workers running it stopped (crashed or lost the database) each time`;
-          await sql`UPDATE jobs SET finished_at = NOW(3), status = 'FAILED', error = ${error}, lease_owner = NULL, lease_expires_at = NULL WHERE id = ${job.id}`.execute(trx);
+          await trx.executeQuery(
+            CompiledQuery.raw("UPDATE jobs SET finished_at = NOW(3), status = 'FAILED', error = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ?", [error, job.id]),
+          );
           continue;
         }
-        await sql`UPDATE jobs SET status = 'RUNNING', lease_owner = ${owner}, lease_expires_at = NOW(3) + INTERVAL ${leaseMs * 1000} MICROSECOND,
-                  attempts = attempts + 1, started_at = COALESCE(started_at, NOW(3)) WHERE id = ${job.id}`.execute(trx);
+        await trx.executeQuery(
+          CompiledQuery.raw(
+            "UPDATE jobs SET status = 'RUNNING', lease_owner = ?, lease_expires_at = NOW(3) + INTERVAL ? MICROSECOND, attempts = attempts + 1, started_at = COALESCE(started_at, NOW(3)) WHERE id = ?",
+            [owner, leaseMs * 1000, job.id],
+          ),
+        );
         return { ...job, status: 'RUNNING', lease_owner: owner, attempts: job.attempts + 1 };
       }
-    });
+    },
+    { isolation: 'READ COMMITTED' },
+  );
 }
 
 /** Renews the lease; false when `owner` no longer holds it (another worker took the job over). */

@@ -42,7 +42,7 @@ export const jobResolvers: Resolvers = {
   Query: {
     async job(_parent, args, { services }) {
       const id = jobId(args.id);
-      const job = await findJob(services.db.direct, id);
+      const job = await findJob(services.db, id);
       if (!job) throw new NotFoundError(`No job with id "${id}"`);
       return job;
     },
@@ -50,8 +50,8 @@ export const jobResolvers: Resolvers = {
       const first = checkFirst(args.first);
       const afterId = decodeCursor('Job', args.after);
       const status = args.status ?? null;
-      const rows = await findJobsPage(services.db.direct, { first, afterId, status });
-      return buildConnection('Job', toPage(rows, first), afterId, () => countJobs(services.db.direct, status));
+      const rows = await findJobsPage(services.db, { first, afterId, status });
+      return buildConnection('Job', toPage(rows, first), afterId, () => countJobs(services.db, status));
     },
   },
   Mutation: {
@@ -85,7 +85,7 @@ export const jobResolvers: Resolvers = {
     },
     async cancelJob(_parent, args, { services }) {
       const id = jobId(args.id);
-      const { job, changed } = await requestCancel(services.db.direct, id);
+      const { job, changed } = await requestCancel(services.db, id);
       if (!job) throw new NotFoundError(`No job with id "${id}"`);
       if (!changed) throw new ConflictError(`Job ${id} has already ended (${job.status}); only a QUEUED or RUNNING job can be cancelled`);
       return job;
@@ -101,7 +101,7 @@ export const jobResolvers: Resolvers = {
   Subscription: {
     jobProgress: {
       subscribe(_parent, args, { services }) {
-        return watchJob(services.db.direct, jobId(args.id));
+        return watchJob(services.db, jobId(args.id));
       },
       resolve: (job: JobRow) => job,
     },
@@ -116,8 +116,8 @@ export const jobResolvers: Resolvers = {
     async errors(job, args, { services }) {
       const first = checkFirst(args.first);
       const afterLine = decodeCursor('JobError', args.after);
-      const rows = await findJobErrorsPage(services.db.direct, job.id, first, afterLine);
-      return buildConnection('JobError', toPage(rows, first), afterLine, () => countJobErrors(services.db.direct, job.id));
+      const rows = await findJobErrorsPage(services.db, job.id, first, afterLine);
+      return buildConnection('JobError', toPage(rows, first), afterLine, () => countJobErrors(services.db, job.id));
     },
     resultUrl: (job) => (job.type === 'export_orders' && job.status === 'SUCCEEDED' ? `/jobs/${job.id}/result?token=${String(job.params.token)}` : null),
   },

@@ -59,12 +59,12 @@ export function startWorkers(db: Db, log: Logger, options: WorkerOptions): Worke
       try {
         if (Date.now() - lastSweep > RETENTION_SWEEP_MS) {
           lastSweep = Date.now();
-          const deleted = await deleteExpiredJobs(db.direct, options.retentionHours);
+          const deleted = await deleteExpiredJobs(db, options.retentionHours);
           if (deleted > 0) log.info({ deleted }, `deleted ${deleted} job(s) past their retention`);
         }
-        if (active.size < options.slots && (await anyClaimable(db.direct))) {
+        if (active.size < options.slots && (await anyClaimable(db))) {
           const owner = `${prefix}:${randomUUID()}`;
-          const job = await claimJob(db.kysely, owner, options.leaseMs);
+          const job = await claimJob(db, owner, options.leaseMs);
           if (job) {
             run(job, owner);
             continue;
@@ -82,7 +82,7 @@ export function startWorkers(db: Db, log: Logger, options: WorkerOptions): Worke
   function run(job: JobRow, owner: string): void {
     let lost = false;
     const heartbeat = setInterval(() => {
-      renewLease(db.direct, job.id, owner, options.leaseMs).then(
+      renewLease(db, job.id, owner, options.leaseMs).then(
         (held) => {
           if (!held) lost = true;
         },
@@ -101,10 +101,10 @@ export function startWorkers(db: Db, log: Logger, options: WorkerOptions): Worke
             )
           : ({ kind: 'finished', status: 'FAILED', report: null, error: `no worker here runs jobs of type ${job.type}` } as const);
         if (outcome.kind === 'finished') {
-          const recorded = await finishJob(db.direct, job.id, owner, outcome);
+          const recorded = await finishJob(db, job.id, owner, outcome);
           jobLog.info({ status: outcome.status, recorded }, `job ${outcome.status.toLowerCase()}`);
         } else if (outcome.kind === 'released') {
-          if (!lost) await releaseJob(db.direct, job.id, owner, 0, null);
+          if (!lost) await releaseJob(db, job.id, owner, 0, null);
           jobLog.info('job given back to the queue');
         } else if (outcome.kind === 'retry') {
           await retryLater(job, owner, outcome.error, jobLog);
@@ -133,11 +133,11 @@ export function startWorkers(db: Db, log: Logger, options: WorkerOptions): Worke
     if (transient && job.attempts < MAX_ATTEMPTS) {
       const delayMs = Math.min(60_000, 1000 * 2 ** job.attempts);
       jobLog.warn({ err: error, delayMs }, 'job failed on the database; queued again');
-      await releaseJob(db.direct, job.id, owner, delayMs, message);
+      await releaseJob(db, job.id, owner, delayMs, message);
       return;
     }
     jobLog.error({ err: error }, 'job failed');
-    await finishJob(db.direct, job.id, owner, { status: 'FAILED', report: null, error: transient ? `${message} (after ${job.attempts} attempts)` : message });
+    await finishJob(db, job.id, owner, { status: 'FAILED', report: null, error: transient ? `${message} (after ${job.attempts} attempts)` : message });
   }
 
   const looping = loop();

@@ -2,7 +2,7 @@
 // of one row (the mutation's validator, so the rules and messages are the
 // mutation's), and the write of a batch of checked rows inside the caller's
 // transaction, with one outcome per row.
-import type { SqlSession } from '../../db/pool.ts';
+import type { SqlSession } from '../../db/direct.ts';
 import type { ColumnSpec } from '../source.ts';
 import type { ImportKind, ImportOptions, RowOutcome } from '../types.ts';
 import type { Keyed } from '../upsert-plan.ts';

@@ -6,7 +6,7 @@
 import type { OrderStatus } from '../../db/database.ts';
 import { BadUserInputError } from '../../errors.ts';
 import { MAX_ORDER_LINES } from '../../orders/place-order.ts';
-import { parseDateTimeInput, parseDecimalInput, parseId } from '../../scalars.ts';
+import { parseDateTimeInput, parseDecimalInput, parseId } from '../../values.ts';
 import { has, idText, int, json, optionalText } from '../fields.ts';
 import type { ImportOptions } from '../types.ts';
 

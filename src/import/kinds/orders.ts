@@ -10,7 +10,7 @@
 import { ConflictError, NotFoundError, notFoundMessage, BadUserInputError } from '../../errors.ts';
 import { priceOrderLines, validatePlaceOrder, type PricedProduct } from '../../orders/place-order.ts';
 import { adjustStockQuery, lockProductsForUpdateWithClock } from '../../products/product.writes.ts';
-import type { SqlSession } from '../../db/pool.ts';
+import type { SqlSession } from '../../db/direct.ts';
 import { chunk, compareIds } from '../../db/sql-helpers.ts';
 import { toRowError } from '../fields.ts';
 import { matchKeys, type KeyMatch } from '../match-keys.ts';
