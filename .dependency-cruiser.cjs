@@ -6,13 +6,16 @@
 //   db/            the driver, statements, transactions, SQL conditions, migrations
 //   leaves         errors, values, money, formats, fields, validation, deadlines, ...
 //   domains        users/ orders/ products/: *.fields.ts (the definition), repositories,
-//                  writes, use-cases, loaders (everything but *.resolvers.ts)
+//                  writes, use-cases, loaders (everything but *.resolvers.ts); and, ruled
+//                  the same way, import/ (the bulk import, shared by the CLI and the jobs)
+//                  and jobs/ (the queue, its workers and use-cases) but jobs/*.resolvers.ts,
+//                  which is GraphQL level like every resolver
 //   GraphQL        resolvers, schema, scalars, context, query-shape, plugins/, guards/
 //   compiled/      the compiled path (plans, SQL, executor), beside the resolvers
 //   http/, auth/   the node:http front; server.ts wires; main.ts and cli/ start
 const GRAPHQL_PACKAGES = '^node_modules/(graphql|graphql-yoga|@graphql-yoga|@envelop|graphql-jit)/';
 const LEAVES = '^src/(errors|values|money|formats|fields|validation|deadlines|linked-list|concurrency|logger|connections|viewer|access)\\.ts$';
-const DOMAIN = '^src/(users|orders|products)/(?!.*\\.resolvers\\.ts$)';
+const DOMAIN = '^src/(users|orders|products|import|jobs)/(?!.*\\.resolvers\\.ts$)';
 const ABOVE_DOMAINS =
   '^src/(compiled|http|plugins|cache|auth|guards|cli)/|^src/(server|main|schema|context|scalars|common\\.resolvers|query-shape|pubsub)\\.ts$|\\.resolvers\\.ts$';
 

@@ -8,8 +8,7 @@
 import type { Readable } from 'node:stream';
 import { parse, type CsvError } from 'csv-parse';
 import { breaksIn, LineIndex } from './line-index.ts';
-import type { SourceItem, ColumnSpec } from './source.ts';
-import { ImportFileError } from './types.ts';
+import { ImportFileError, type ColumnSpec, type SourceItem } from './types.ts';
 
 /** A record longer than this (an unclosed quote swallowing the file, usually) stops the file. */
 export const MAX_RECORD_BYTES = 1024 * 1024;

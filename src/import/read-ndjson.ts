@@ -3,7 +3,7 @@
 // readline so that one enormous line (a JSON array pretty-printed on one
 // line, a binary file) is refused at MAX_LINE_BYTES instead of held whole.
 import type { Readable } from 'node:stream';
-import type { SourceItem } from './source.ts';
+import type { SourceItem } from './types.ts';
 
 export const MAX_LINE_BYTES = 1024 * 1024;
 const LF = 0x0a;

@@ -4,17 +4,11 @@
 import type { Readable } from 'node:stream';
 import { readCsv } from './read-csv.ts';
 import { readNdjson } from './read-ndjson.ts';
-import type { FileFormat, RowError } from './types.ts';
+import type { ColumnSpec, FileFormat, SourceItem } from './types.ts';
 import { Utf8Check } from './utf8-check.ts';
 
-/** A row as read: CSV values are strings keyed by column name, NDJSON values whatever JSON gave. */
-export type SourceItem = { line: number; values: Record<string, unknown> } | { line: number; error: RowError };
-
-/** The columns a kind reads: all of them, and those a CSV header must have (an array: one of them). */
-export interface ColumnSpec {
-  readonly columns: readonly string[];
-  readonly required: readonly (string | readonly string[])[];
-}
+// In types.ts, which the readers share with this module without a cycle.
+export type { ColumnSpec, SourceItem } from './types.ts';
 
 export interface RowSource {
   readonly rows: AsyncIterable<SourceItem>;

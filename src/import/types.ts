@@ -33,6 +33,15 @@ export interface RowError {
   readonly message: string;
 }
 
+/** A row as read: CSV values are strings keyed by column name, NDJSON values whatever JSON gave. */
+export type SourceItem = { line: number; values: Record<string, unknown> } | { line: number; error: RowError };
+
+/** The columns a kind reads: all of them, and those a CSV header must have (an array: one of them). */
+export interface ColumnSpec {
+  readonly columns: readonly string[];
+  readonly required: readonly (string | readonly string[])[];
+}
+
 /** What became of one row that reached the writer. */
 export type RowOutcome = 'inserted' | 'updated' | 'skipped' | RowError;
 
