@@ -18,6 +18,7 @@ import { createHttpFront, type ViewerRequest } from './http/front.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { renderGraphiQL, useGraphiQLAssets } from './http/graphiql.ts';
+import type { JobWake } from './jobs/job-context.ts';
 import { createLoaders } from './loaders.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { cancelOrder } from './orders/cancel-order.ts';
@@ -41,6 +42,8 @@ export interface AppOptions {
   /** Test hook: per execution on the Yoga path, whether graphql-jit ran it. */
   onJitDecision?: (jit: boolean) => void;
   logger?: Logger;
+  /** This process's job workers (src/jobs/start.ts), woken when a request queues a job. */
+  jobs?: JobWake | null;
 }
 
 export interface App {
@@ -72,6 +75,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const noViewer = auth.enabled ? ANONYMOUS : ADMIN_WITHOUT_USER;
   const schema = createSchema<AppContext>({ typeDefs, resolvers });
   const loaderOptions = { maxBatchSize: config.maxBatchSize, onBatch: options.onLoaderBatch };
+  const jobs = options.jobs ?? null;
 
   const yoga = createYoga<ServerContext, AppContext>({
     schema,
@@ -102,7 +106,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     context({ req }) {
       const id = requestId() ?? randomUUID();
       const viewer = req?.viewer ?? noViewer;
-      return { viewer, db, pubsub, loaders: createLoaders(db, loaderOptions, viewer), requestId: id, log: log.child({ requestId: id }), config };
+      return { viewer, db, pubsub, loaders: createLoaders(db, loaderOptions, viewer), requestId: id, log: log.child({ requestId: id }), config, jobs };
     },
   });
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config.ts';
 import { createDb, type Db } from '../src/db/pool.ts';
 import { createLogger } from '../src/logger.ts';
+import { ADMIN_WITHOUT_USER } from '../src/viewer.ts';
 import { createImportJob } from '../src/jobs/create-import-job.ts';
 import { runImportJob } from '../src/jobs/import-job.ts';
 import type { JobContext } from '../src/jobs/job-context.ts';
@@ -36,7 +37,7 @@ const context = (owner: string): JobContext => ({ db, owner, leaseMs: 60_000, lo
 
 async function usersJob(count: number) {
   const lines = Array.from({ length: count }, (_, i) => JSON.stringify({ name: `U${i}`, email: `u${i}@example.com` }));
-  return createImportJob(db, [Buffer.from(lines.join('\n'))], { kind: 'users', format: 'ndjson', onConflict: 'fail', historical: false, batchSize: 10, fileName: 'users.ndjson' }, 1 << 20);
+  return createImportJob(db, [Buffer.from(lines.join('\n'))], { kind: 'users', format: 'ndjson', onConflict: 'fail', historical: false, batchSize: 10, fileName: 'users.ndjson' }, ADMIN_WITHOUT_USER, 1 << 20);
 }
 
 describe('the lease fence', () => {

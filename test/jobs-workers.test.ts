@@ -11,6 +11,7 @@ import { createDb, type Db } from '../src/db/pool.ts';
 import { createImportJob } from '../src/jobs/create-import-job.ts';
 import type { ImportJobParams } from '../src/jobs/import-job.ts';
 import { findJob, requestCancel, type JobRow } from '../src/jobs/job.repository.ts';
+import { ADMIN_WITHOUT_USER } from '../src/viewer.ts';
 import { createTestDatabase, sqlConnection, truncateAll } from './support/db.ts';
 import { insertProduct, insertUser, rows } from './support/fixtures.ts';
 import { killIfRunning, spawnGateway, spawnTsx, type GatewayProcess } from './support/process.ts';
@@ -61,7 +62,7 @@ async function enqueue(lines: string[], params: Partial<Omit<ImportJobParams, 'b
     const text = Buffer.from(`${lines.join('\n')}\n`);
     for (let i = 0; i < text.length; i += 64 * 1024) yield text.subarray(i, i + 64 * 1024);
   })();
-  return createImportJob(db, body, { kind: 'users', format: 'ndjson', onConflict: 'skip', historical: false, batchSize: 100, fileName: 'users.ndjson', ...params }, 1024 * 1024 * 1024);
+  return createImportJob(db, body, { kind: 'users', format: 'ndjson', onConflict: 'skip', historical: false, batchSize: 100, fileName: 'users.ndjson', ...params }, ADMIN_WITHOUT_USER, 1024 * 1024 * 1024);
 }
 
 async function waitForJob(id: string, done: (job: JobRow) => boolean, withinMs = 240_000): Promise<JobRow> {
@@ -194,7 +195,7 @@ describe('cancelJob', () => {
 describe('a file that is not what it claims', () => {
   it('fails its job with the reason, and the worker goes on with the next job', async () => {
     const bad = await enqueue(['sku,title', 'X-1,Not a user'], { format: 'csv', fileName: 'users.csv' });
-    const binary = await createImportJob(db, [Buffer.from([0x50, 0x4b, 0x03, 0x04, 0xff, 0xfe, 0x00, 0x0a])], { kind: 'users', format: 'csv', onConflict: 'skip', historical: false, batchSize: 100, fileName: 'users.xlsx.csv' }, 1 << 20);
+    const binary = await createImportJob(db, [Buffer.from([0x50, 0x4b, 0x03, 0x04, 0xff, 0xfe, 0x00, 0x0a])], { kind: 'users', format: 'csv', onConflict: 'skip', historical: false, batchSize: 100, fileName: 'users.xlsx.csv' }, ADMIN_WITHOUT_USER, 1 << 20);
     const good = await enqueue([JSON.stringify({ name: 'C', email: 'c@example.com' })]);
     startWorker();
     const [failedHeader, failedBinary, succeeded] = await Promise.all([bad, binary, good].map((job) => waitForJob(job.id, (j) => j.finished_at !== null)));

@@ -1,8 +1,10 @@
 // Queues an import: the file is streamed into job_files as it arrives (never
 // held whole), counted against MAX_UPLOAD_BYTES as it goes, and only once it
 // is complete does the job become visible to workers. A file over the limit,
-// or an upload that breaks off, leaves nothing behind.
+// or an upload that breaks off, leaves nothing behind. Admins only (access.ts).
+import { requireAccess } from '../access.ts';
 import type { Db } from '../db/pool.ts';
+import type { Viewer } from '../viewer.ts';
 import type { ImportJobParams } from './import-job.ts';
 import { ChunkWriter } from './job-files.ts';
 import { deleteJob, findJob, insertHiddenJob, publishJob, type JobRow } from './job.repository.ts';
@@ -21,8 +23,10 @@ export async function createImportJob(
   db: Db,
   body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   params: Omit<ImportJobParams, 'bytes'>,
+  viewer: Viewer,
   maxBytes: number,
 ): Promise<JobRow> {
+  requireAccess(viewer, 'importFile');
   const id = await insertHiddenJob(db, 'import', { ...params, bytes: 0 });
   try {
     const writer = new ChunkWriter(db, id, 'INPUT');

@@ -1,12 +1,17 @@
 // exportOrders: the orders matching a filter, with their items, written page
 // by page (1,000 orders, in id order) into the job's OUTPUT file as CSV or
 // NDJSON, and served at Job.resultUrl. An export is started over when a
-// worker resumes it: its file is rewritten, not appended to.
+// worker resumes it: its file is rewritten, not appended to. Which orders is
+// OrderFilter turned into conditions by the order domain's definition
+// (orderConditions), as the orders list reads them.
 import { randomBytes } from 'node:crypto';
 import { CompiledQuery } from 'kysely';
+import { requireAccess } from '../access.ts';
 import type { Db } from '../db/pool.ts';
-import { countOrders, findItemsByOrderIds, findOrdersPage, type OrderFilterValues } from '../orders/order.repository.ts';
-import { dbDateTimeToIso } from '../scalars.ts';
+import { orderConditions, type OrderFilterInput } from '../orders/order.fields.ts';
+import { countOrders, findItemsByOrderIds, findOrdersPage } from '../orders/order.repository.ts';
+import { dbDateTimeToIso } from '../values.ts';
+import { ADMIN_WITHOUT_USER, type Viewer } from '../viewer.ts';
 import type { JobContext, JobOutcome } from './job-context.ts';
 import { ChunkWriter, deleteJobFile } from './job-files.ts';
 import { findJob, insertHiddenJob, isCancelRequested, publishJob, setRowsTotal, type JobRow } from './job.repository.ts';
@@ -15,14 +20,19 @@ const PAGE = 1000;
 export type ExportFormat = 'csv' | 'ndjson';
 
 export interface ExportParams {
-  readonly filter: OrderFilterValues | null;
+  /** OrderFilter as the client sent it (its dates already in the database's form), or null for every order. */
+  readonly filter: OrderFilterInput | null;
   readonly format: ExportFormat;
   /** Part of the download URL, so that knowing a job id is not enough to read its file. */
   readonly token: string;
 }
 
-export async function queueExportOrders(db: Db, filter: OrderFilterValues | null, format: ExportFormat): Promise<JobRow> {
-  const params: ExportParams = { filter, format, token: randomBytes(18).toString('base64url') };
+/** Queues the export; a malformed filter is BAD_USER_INPUT before a job exists. Admins only (access.ts). */
+export async function queueExportOrders(db: Db, filter: OrderFilterInput | null | undefined, format: ExportFormat, viewer: Viewer): Promise<JobRow> {
+  requireAccess(viewer, 'exportOrders');
+  // Checked now, so a bad userId is the client's error, not a failed job.
+  orderConditions(filter, viewer);
+  const params: ExportParams = { filter: filter ? storedFilter(filter) : null, format, token: randomBytes(18).toString('base64url') };
   const id = await insertHiddenJob(db, 'export_orders', params as unknown as Record<string, unknown>);
   await publishJob(db, id, params);
   return (await findJob(db, id))!;
@@ -31,8 +41,11 @@ export async function queueExportOrders(db: Db, filter: OrderFilterValues | null
 export async function runExportOrdersJob(ctx: JobContext, job: JobRow): Promise<JobOutcome> {
   const { db } = ctx;
   const params = job.params as unknown as ExportParams;
+  // The job runs as the system, not as the admin who queued it (only admins
+  // may): every order the filter names, with no viewer's row rule.
+  const where = orderConditions(params.filter, ADMIN_WITHOUT_USER);
   await deleteJobFile(db, job.id, 'OUTPUT');
-  const total = (await countOrders(db, params.filter)).count;
+  const total = (await countOrders(db, where)).count;
   await setRowsTotal(db, job.id, ctx.owner, total);
   const out = new ChunkWriter(db, job.id, 'OUTPUT');
   if (params.format === 'csv') await out.write(Buffer.from('id,userId,status,total,createdAt,items\n'));
@@ -42,7 +55,7 @@ export async function runExportOrdersJob(ctx: JobContext, job: JobRow): Promise<
     if (await isCancelRequested(db, job.id)) {
       return { kind: 'finished', status: 'CANCELLED', report: { rows: done }, error: `cancelled after ${done} of ${total} orders; no file is kept` };
     }
-    const rows = await findOrdersPage(db, { first: PAGE - 1, afterId, filter: params.filter });
+    const rows = await findOrdersPage(db, { first: PAGE - 1, afterId, where });
     if (rows.length === 0) break;
     const items = await findItemsByOrderIds(db, rows.map((row) => row.id));
     const byOrder = new Map<string, { productId: string; quantity: number; unitPrice: string }[]>();
@@ -65,6 +78,11 @@ export async function runExportOrdersJob(ctx: JobContext, job: JobRow): Promise<
   }
   await out.end();
   return { kind: 'finished', status: 'SUCCEEDED', report: { rows: done, bytes: out.bytes, format: params.format }, error: null };
+}
+
+/** The filter's fields alone, as JSON keeps them in the job's params. */
+function storedFilter(filter: OrderFilterInput): OrderFilterInput {
+  return { status: filter.status ?? null, userId: filter.userId ?? null, createdAfter: filter.createdAfter ?? null, createdBefore: filter.createdBefore ?? null };
 }
 
 /** RFC 4180: quoted when it holds a comma, a quote or a line break; quotes doubled. */

@@ -3,6 +3,15 @@ import type { Db } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
 import type { JobRow } from './job.repository.ts';
 
+/**
+ * What a process's job workers offer its requests: a nudge to look for work
+ * now, after a request queued a job here (any process's workers find it
+ * within their poll anyway).
+ */
+export interface JobWake {
+  wake(): void;
+}
+
 export interface JobProgress {
   readonly jobId: string;
   readonly rowsDone: number;

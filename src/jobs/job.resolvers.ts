@@ -1,19 +1,22 @@
 // Thin resolvers for jobs: check arguments, queue or read through the
 // repository, and say what a job is. Queuing wakes this process's workers;
-// any process's workers would find the job within their poll anyway.
+// any process's workers would find the job within their poll anyway. Every
+// job operation is for admins (access.ts), checked before anything else, so
+// a customer learns nothing of jobs, not even whether an argument is valid.
+import { requireAccess } from '../access.ts';
 import { connectionFields } from '../common.resolvers.ts';
 import { buildConnection, checkFirst, decodeCursor, toPage } from '../connections.ts';
-import { BadUserInputError, ConflictError, NotFoundError } from '../errors.ts';
+import { BadUserInputError, NotFoundError } from '../errors.ts';
 import type { Resolvers } from '../generated/graphql.ts';
 import { formatOf } from '../import/files.ts';
 import type { Counts, ImportKind, OnConflict } from '../import/types.ts';
-import { orderFilterValues } from '../orders/order.filter.ts';
-import { parseId } from '../scalars.ts';
+import { parseId } from '../values.ts';
+import { cancelJob } from './cancel-job.ts';
 import { createImportJob, UploadTooLargeError } from './create-import-job.ts';
 import { queueExportOrders } from './export-orders-job.ts';
 import { countJobErrors, findJobErrorsPage, type JobErrorRow } from './job-errors.ts';
 import { watchJob } from './job-progress.ts';
-import { countJobs, findJob, findJobsPage, requestCancel, type JobRow } from './job.repository.ts';
+import { countJobs, findJob, findJobsPage, type JobRow } from './job.repository.ts';
 import { JOB_BATCH_ROWS } from './import-job.ts';
 
 const KINDS: Record<string, ImportKind> = { USERS: 'users', PRODUCTS: 'products', ORDERS: 'orders' };
@@ -40,22 +43,25 @@ function counts(job: JobRow): Counts | null {
 
 export const jobResolvers: Resolvers = {
   Query: {
-    async job(_parent, args, { services }) {
+    async job(_parent, args, { db, viewer }) {
+      requireAccess(viewer, 'job');
       const id = jobId(args.id);
-      const job = await findJob(services.db, id);
+      const job = await findJob(db, id);
       if (!job) throw new NotFoundError(`No job with id "${id}"`);
       return job;
     },
-    async jobs(_parent, args, { services }) {
+    async jobs(_parent, args, { db, viewer }) {
+      requireAccess(viewer, 'jobs');
       const first = checkFirst(args.first);
       const afterId = decodeCursor('Job', args.after);
       const status = args.status ?? null;
-      const rows = await findJobsPage(services.db, { first, afterId, status });
-      return buildConnection('Job', toPage(rows, first), afterId, () => countJobs(services.db, status));
+      const rows = await findJobsPage(db, { first, afterId, status });
+      return buildConnection('Job', toPage(rows, first), afterId, () => countJobs(db, status));
     },
   },
   Mutation: {
-    async importFile(_parent, args, { services, config }) {
+    async importFile(_parent, args, { db, viewer, config, jobs }) {
+      requireAccess(viewer, 'importFile');
       const file = args.file as unknown as File;
       if (!file || typeof file !== 'object' || typeof (file as File).stream !== 'function') {
         throw new BadUserInputError('file must be a file sent as a GraphQL multipart request (multipart/form-data with operations, map and the file)', 'file');
@@ -75,33 +81,28 @@ export const jobResolvers: Resolvers = {
         throw new BadUserInputError('onConflict UPDATE replaces orders only with historical: true (a placed order has taken its stock)', 'onConflict');
       }
       try {
-        const job = await createImportJob(services.db, bytesOf(file), { kind, format, onConflict, historical, batchSize: JOB_BATCH_ROWS, fileName: file.name }, maxUploadBytes);
-        services.jobs?.wake();
+        const params = { kind, format, onConflict, historical, batchSize: JOB_BATCH_ROWS, fileName: file.name };
+        const job = await createImportJob(db, bytesOf(file), params, viewer, maxUploadBytes);
+        jobs?.wake();
         return job;
       } catch (error) {
         if (error instanceof UploadTooLargeError) throw new BadUserInputError(`file is over the upload limit of ${maxUploadBytes} bytes (MAX_UPLOAD_BYTES)`, 'file');
         throw error;
       }
     },
-    async cancelJob(_parent, args, { services }) {
-      const id = jobId(args.id);
-      const { job, changed } = await requestCancel(services.db, id);
-      if (!job) throw new NotFoundError(`No job with id "${id}"`);
-      if (!changed) throw new ConflictError(`Job ${id} has already ended (${job.status}); only a QUEUED or RUNNING job can be cancelled`);
-      return job;
-    },
-    async exportOrders(_parent, args, { services }) {
-      const filter = orderFilterValues(args.filter);
+    cancelJob: (_parent, args, { db, viewer }) => cancelJob(db, args.id, viewer),
+    async exportOrders(_parent, args, { db, viewer, jobs }) {
       const format = args.format === 'NDJSON' ? 'ndjson' : 'csv';
-      const job = await queueExportOrders(services.db, filter, format);
-      services.jobs?.wake();
+      const job = await queueExportOrders(db, args.filter, format, viewer);
+      jobs?.wake();
       return job;
     },
   },
   Subscription: {
     jobProgress: {
-      subscribe(_parent, args, { services }) {
-        return watchJob(services.db, jobId(args.id));
+      subscribe(_parent, args, { db, viewer }) {
+        requireAccess(viewer, 'jobProgress');
+        return watchJob(db, jobId(args.id));
       },
       resolve: (job: JobRow) => job,
     },
@@ -113,11 +114,11 @@ export const jobResolvers: Resolvers = {
     startedAt: (job) => job.started_at,
     finishedAt: (job) => job.finished_at,
     rows: (job) => (job.type === 'import' ? counts(job) : null),
-    async errors(job, args, { services }) {
+    async errors(job, args, { db }) {
       const first = checkFirst(args.first);
       const afterLine = decodeCursor('JobError', args.after);
-      const rows = await findJobErrorsPage(services.db, job.id, first, afterLine);
-      return buildConnection('JobError', toPage(rows, first), afterLine, () => countJobErrors(services.db, job.id));
+      const rows = await findJobErrorsPage(db, job.id, first, afterLine);
+      return buildConnection('JobError', toPage(rows, first), afterLine, () => countJobErrors(db, job.id));
     },
     resultUrl: (job) => (job.type === 'export_orders' && job.status === 'SUCCEEDED' ? `/jobs/${job.id}/result?token=${String(job.params.token)}` : null),
   },

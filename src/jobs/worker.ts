@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import type { Db } from '../db/pool.ts';
 import { isAppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { JobHandler, JobProgress } from './job-context.ts';
+import type { JobHandler, JobProgress, JobWake } from './job-context.ts';
 import { anyClaimable, claimJob, deleteExpiredJobs, finishJob, releaseJob, renewLease, MAX_ATTEMPTS, type JobRow, type JobType } from './job.repository.ts';
 
 export interface WorkerOptions {
@@ -23,9 +23,7 @@ export interface WorkerOptions {
   readonly onProgress?: (progress: JobProgress) => void;
 }
 
-export interface Workers {
-  /** Look for queued jobs now (one was just queued by this process). */
-  wake(): void;
+export interface Workers extends JobWake {
   /** Jobs running here now. */
   running(): number;
   /** Stops claiming; running jobs stop at their next batch and go back to the queue. */
