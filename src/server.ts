@@ -4,6 +4,7 @@
 // main.ts only wires it to a port; tests build it in-process.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createFetch } from '@whatwg-node/fetch';
 import { createSchema, createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { wireResponseCache } from './cache/create-cache.ts';
 import { useResponseCacheInvalidation } from './cache/invalidation-plugin.ts';
@@ -19,6 +20,7 @@ import { createRateLimiter } from './http/rate-limit.ts';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { renderGraphiQL, useGraphiQLAssets } from './http/graphiql.ts';
 import type { JobWake } from './jobs/job-context.ts';
+import { jobResultRoute } from './jobs/job-download.ts';
 import { createLoaders } from './loaders.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { cancelOrder } from './orders/cancel-order.ts';
@@ -88,6 +90,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     logging: false,
     // The body cap lives in the node:http front (src/http/body.ts); batching stays off.
     maxRequestBodySize: false,
+    // Multipart uploads (importFile) stream past the body cap to Yoga's parser, which stops a file at MAX_UPLOAD_BYTES.
+    fetchAPI: createFetch({ formDataLimits: { fileSize: config.jobs.maxUploadBytes, files: 1, fieldSize: config.limits.maxBodyBytes } }),
     batching: false,
     plugins: [
       useGraphiQLAssets(),
@@ -102,7 +106,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       // After graphql-jit, whose executor it must wrap: a plugin's setExecuteFn replaces the ones before it.
       useRequestTimeout({ timeoutMs: config.limits.requestTimeoutMs, stats: db.stats }),
     ],
-    maskedErrors: { maskError: createMaskError(log, db.stats) },
+    maskedErrors: { maskError: createMaskError(log, db.stats, { maxUploadBytes: config.jobs.maxUploadBytes }) },
     context({ req }) {
       const id = requestId() ?? randomUUID();
       const viewer = req?.viewer ?? noViewer;
@@ -140,10 +144,13 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     stats: db.stats,
     metrics,
     maxBodyBytes: config.limits.maxBodyBytes,
+    maxUploadBytes: config.jobs.maxUploadBytes,
     maxTokens: config.limits.maxTokens,
     auth,
     limiter,
     ready: () => db.ping(1000),
+    // GET /jobs/<id>/result: an export's file.
+    routes: jobResultRoute(db),
     yoga: yogaHandler,
     fastPath: compiled
       ? createFastPath({ compiled, yoga: yogaHandler, trustedDocuments: config.trustedDocuments, requestTimeoutMs: config.limits.requestTimeoutMs, log })

@@ -7,7 +7,8 @@
 //      answered 401 with WWW-Authenticate (auth/http.ts), its viewer set on the
 //      request otherwise (ViewerRequest; an admin for everyone while
 //      authentication is off);
-//   2. read under the body cap (body.ts);
+//   2. read under the body cap (body.ts), but for a multipart upload, which
+//      streams on to Yoga under MAX_UPLOAD_BYTES (see withBodyCap);
 //   3. counted against the client's rate limits (rate-limit.ts): over one it
 //      is answered 429 with Retry-After;
 // and goes on to the fast path (fast-path.ts) when it is a POST asking for
@@ -38,6 +39,8 @@ export interface FrontOptions {
   readonly stats: SqlStats;
   readonly metrics: Metrics;
   readonly maxBodyBytes: number;
+  /** The file limit of a multipart upload (importFile, MAX_UPLOAD_BYTES); without it an upload is capped like any body. */
+  readonly maxUploadBytes?: number;
   /** Whether the database answers, for /ready. */
   readonly ready: () => Promise<boolean>;
   /** Yoga's handler. */
@@ -101,7 +104,8 @@ export function createHttpFront(options: FrontOptions): (req: IncomingMessage, r
       scope.errorCodes = ['QUERY_TOO_COMPLEX'];
       if (mediaType) res.setHeader('x-request-id', scope.requestId);
     };
-    withBodyCap(req, res, { maxBytes: options.maxBodyBytes, requestId: scope.requestId, onRefused: refused }, () => {
+    const cap = { maxBytes: options.maxBodyBytes, maxUploadBytes: options.maxUploadBytes, requestId: scope.requestId, onRefused: refused };
+    withBodyCap(req, res, cap, () => {
       const limited = limiter.enabled ? limiter.check(rateLimitKey(viewer, req.socket.remoteAddress), isMutation(req)) : 'ok';
       if (limited instanceof Promise) void limited.then((verdict) => proceed(req, res, mediaType, scope, verdict));
       else proceed(req, res, mediaType, scope, limited);

@@ -1,6 +1,10 @@
 // GET /jobs/<id>/result?token=...: an export's file, streamed from its
 // chunks (one in memory at a time) with the content type of its format.
 // Unknown job, wrong token or an export not (yet) done: 404, saying which.
+// Served by the node:http front (its `routes` hook, src/http/front.ts), after
+// authentication: the URL's token is what grants the file (only admins can
+// read Job.resultUrl), so a plain link works, while a bad Authorization
+// header is refused as everywhere else.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { Db } from '../db/pool.ts';
@@ -13,6 +17,15 @@ const TYPES = { csv: 'text/csv; charset=utf-8', ndjson: 'application/x-ndjson; c
 
 export function isJobResultPath(path: string): boolean {
   return RESULT_PATH.test(path);
+}
+
+/** The front's `routes` hook for the download: true when it took the request. */
+export function jobResultRoute(db: Db): (req: IncomingMessage, res: ServerResponse, path: string) => boolean {
+  return (req, res, path) => {
+    if (!isJobResultPath(path)) return false;
+    void serveJobResult(db, req, res).catch(() => res.destroy());
+    return true;
+  };
 }
 
 export async function serveJobResult(db: Db, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -6,6 +6,9 @@
 //     TIMEOUT and SERVICE_UNAVAILABLE also log their cause (the driver's error).
 //   - Anything else is UNEXPECTED_ERROR_MESSAGE with INTERNAL_SERVER_ERROR and the
 //     request id; the full error is logged under that id.
+//   - Yoga's own REQUEST_ENTITY_TOO_LARGE, raised when its multipart parser stops
+//     an upload's file at MAX_UPLOAD_BYTES, is said as our limit errors say it:
+//     BAD_USER_INPUT (the client can send a smaller file) with HTTP 413.
 import { GraphQLError } from 'graphql';
 import { maskError as yogaMaskError } from 'graphql-yoga';
 import type { SqlStats } from '../db/stats.ts';
@@ -31,11 +34,17 @@ export function asGraphQLError(error: AppError, extensions: Record<string, unkno
   return new GraphQLError(error.message, { originalError: error, extensions });
 }
 
+export interface MaskOptions {
+  /** MAX_UPLOAD_BYTES, named in the refusal of an upload over it. */
+  readonly maxUploadBytes?: number;
+}
+
 /** Yoga's maskError, built on the functions above. */
-export function createMaskError(log: Logger, stats: SqlStats) {
+export function createMaskError(log: Logger, stats: SqlStats, options: MaskOptions = {}) {
   return function maskError(error: unknown): Error {
     const requestId = stats.currentScope()?.requestId;
     if (isAppError(error)) return asGraphQLError(error);
+    if (options.maxUploadBytes !== undefined && isUploadTooLarge(error)) return uploadTooLarge(options.maxUploadBytes);
     if (isOriginalGraphQLError(error)) {
       const original = unwrap(error);
       if (isAppError(original) && (original.code === 'SERVICE_UNAVAILABLE' || original.code === 'TIMEOUT')) noteServiceError(log, original, requestId);
@@ -51,6 +60,17 @@ export function createMaskError(log: Logger, stats: SqlStats) {
       extensions,
     });
   };
+}
+
+/** Yoga's refusal of a multipart file over its formDataLimits.fileSize. */
+function isUploadTooLarge(error: unknown): boolean {
+  return error instanceof Error && error.name === 'GraphQLError' && (error as GraphQLError).extensions?.code === 'REQUEST_ENTITY_TOO_LARGE';
+}
+
+function uploadTooLarge(max: number): GraphQLError {
+  return new GraphQLError(`The file is over the upload limit of ${max} bytes (MAX_UPLOAD_BYTES); nothing was stored.`, {
+    extensions: { code: 'BAD_USER_INPUT', limit: 'uploadBytes', max, http: { status: 413 } },
+  });
 }
 
 /** A GraphQLError raised on purpose (parse/validation, or wrapping one of our AppErrors), not a wrapped crash. */
