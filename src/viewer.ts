@@ -21,11 +21,14 @@ export const ANONYMOUS: Viewer = Object.freeze({ kind: 'anonymous' });
 export const ADMIN_WITHOUT_USER: Viewer = Object.freeze({ kind: 'admin', userId: null });
 
 /**
- * What a response may be shared across: every admin sees the same rows, a
- * customer only their own. (Anonymous viewers only ever read public data.)
+ * Who may share a response: the same viewer only. A customer sees their own
+ * rows; admins all see the same rows, but `viewer` answers each admin's own
+ * user, so an admin with a user is a scope of its own too. (Anonymous
+ * viewers read public data alone; the cache shares that across everyone.)
  */
 export function viewerScope(viewer: Viewer): string {
-  return viewer.kind === 'customer' ? `customer:${viewer.userId}` : viewer.kind;
+  if (viewer.kind === 'anonymous') return 'anonymous';
+  return viewer.userId === null ? viewer.kind : `${viewer.kind}:${viewer.userId}`;
 }
 
 /** A canonical decimal id (no sign, no leading zeros, at most BIGINT UNSIGNED), or null. */

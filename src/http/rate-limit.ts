@@ -62,6 +62,8 @@ export interface RateLimiterOptions {
 
 /** How long a check waits for Redis before counting in process instead. */
 export const REDIS_CHECK_TIMEOUT_MS = 100;
+/** How long a check waits for the first connection to Redis of a starting process. */
+const FIRST_CONNECT_WAIT_MS = 1000;
 /** Clients counted in process at once; past it the oldest windows are dropped. */
 const MAX_LOCAL_KEYS = 100_000;
 
@@ -187,11 +189,14 @@ class RedisCounters {
     this.#redis.on('ready', () => this.#failing && this.#recovered());
   }
 
+  /** Ready, or still making its first connection (a check then waits for it, within the timeout). */
   get usable(): boolean {
-    return this.#redis.status === 'ready';
+    const status = this.#redis.status;
+    return status === 'ready' || (!this.#failing && (status === 'connecting' || status === 'connect' || status === 'wait'));
   }
 
   async hit(key: string, mutation: boolean): Promise<[Hit, Hit | null]> {
+    if (this.#redis.status !== 'ready') await this.#ready();
     const keys = mutation ? [`${this.#prefix}r:${key}`, `${this.#prefix}m:${key}`] : [`${this.#prefix}r:${key}`];
     try {
       const out = await this.#redis.rateLimitHit(keys.length, ...keys, this.#windowMs);
@@ -202,6 +207,26 @@ class RedisCounters {
       this.#failed(error);
       throw error;
     }
+  }
+
+  /**
+   * The connection's first 'ready', or a rejection past FIRST_CONNECT_WAIT_MS
+   * (the check then counts in process): requests in a new process's first
+   * moments are counted with every gateway's, not each on its own.
+   */
+  #ready(): Promise<void> {
+    if (this.#redis.status === 'wait') void this.#redis.connect().catch(() => {});
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#redis.off('ready', onReady);
+        reject(new Error('Redis is not connected yet'));
+      }, FIRST_CONNECT_WAIT_MS);
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.#redis.once('ready', onReady);
+    });
   }
 
   #recovered() {

@@ -16,15 +16,16 @@ export async function subscribe(
   query: string,
   variables?: Record<string, unknown>,
   method: 'POST' | 'GET' = 'POST',
+  headers: Record<string, string> = {},
 ): Promise<SseSubscription> {
   const abort = new AbortController();
   const params = new URLSearchParams({ query, variables: JSON.stringify(variables ?? {}) });
   const res =
     method === 'GET'
-      ? await fetch(`${url}/graphql?${params}`, { headers: { accept: 'text/event-stream' }, signal: abort.signal })
+      ? await fetch(`${url}/graphql?${params}`, { headers: { accept: 'text/event-stream', ...headers }, signal: abort.signal })
       : await fetch(`${url}/graphql`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+          headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
           body: JSON.stringify({ query, variables }),
           signal: abort.signal,
         });
