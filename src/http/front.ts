@@ -38,8 +38,10 @@ export interface FrontOptions {
   readonly stats: SqlStats;
   readonly metrics: Metrics;
   readonly maxBodyBytes: number;
-  /** Whether the database answers, for /ready. */
+  /** Whether the database (the primary) answers, for /ready. */
   readonly ready: () => Promise<boolean>;
+  /** More for /ready's body (the read replicas' state). */
+  readonly readyDetails?: () => Record<string, unknown>;
   /** Yoga's handler. */
   readonly yoga: (req: IncomingMessage, res: ServerResponse) => void;
   /** The fast path, or null when COMPILED_QUERIES=false. */
@@ -59,7 +61,8 @@ export function createHttpFront(options: FrontOptions): (req: IncomingMessage, r
 
   async function ready(res: ServerResponse) {
     const ok = await options.ready();
-    sendJson(res, ok ? 200 : 503, ok ? { status: 'ready' } : { status: 'unavailable', reason: 'database does not answer' });
+    const details = options.readyDetails?.() ?? {};
+    sendJson(res, ok ? 200 : 503, ok ? { status: 'ready', ...details } : { status: 'unavailable', reason: 'database does not answer', ...details });
   }
 
   return function handle(req, res) {
