@@ -6,6 +6,8 @@ export interface Config {
   /** mysql://user:pass@host:port/database */
   readonly databaseUrl: string;
   readonly database: DatabaseTarget;
+  /** Read replicas of the database (DATABASE_REPLICA_URLS) and how they are used; no replicas: every statement goes to the primary. */
+  readonly replication: ReplicationConfig;
   readonly port: number;
   readonly host: string;
   readonly dbPoolSize: number;
@@ -76,6 +78,16 @@ export interface JobsConfig {
   readonly pollMs: number;
   /** Largest file importFile accepts. */
   readonly maxUploadBytes: number;
+}
+
+export interface ReplicationConfig {
+  readonly replicas: readonly DatabaseTarget[];
+  /** A replica further behind than this (REPLICA_MAX_LAG_MS) is out of rotation until it catches up. */
+  readonly maxLagMs: number;
+  /** How often each replica's lag and health are probed (REPLICA_PROBE_INTERVAL_MS). */
+  readonly probeIntervalMs: number;
+  /** How long a read that must see this process's last write waits for a replica before going to the primary (READ_YOUR_WRITES_WAIT_MS). */
+  readonly readYourWritesWaitMs: number;
 }
 
 export interface DatabaseTarget {
@@ -195,6 +207,7 @@ export function loadConfig(env: Env = process.env): Config {
   const config: Config = {
     databaseUrl,
     database,
+    replication: replicationConfig(env, database),
     port: int(env, 'PORT', 4000, 0, 65535),
     host,
     dbPoolSize,
@@ -287,6 +300,31 @@ function authConfig(env: Env): AuthConfig {
     if (audience !== null) throw new ConfigError('AUTH_JWT_AUDIENCE', 'is set, but neither AUTH_JWT_SECRET nor AUTH_JWKS_URL is, so authentication is off');
   }
   return { jwtSecret, jwksUrl, issuer, audience };
+}
+
+/** DATABASE_REPLICA_URLS: comma-separated URLs; one without a database name serves the primary's. */
+function replicationConfig(env: Env, primary: DatabaseTarget): ReplicationConfig {
+  const replicas = (env.DATABASE_REPLICA_URLS ?? '')
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url !== '')
+    .map((url) => {
+      const named = /^[a-z]+:\/\/[^/]*\/[^/?]/i.test(url);
+      const target = parseDatabaseUrl(named ? url : `${url.replace(/\/?$/, '/')}${primary.name}`, 'DATABASE_REPLICA_URLS');
+      if (target.name !== primary.name) {
+        throw new ConfigError('DATABASE_REPLICA_URLS', `a replica must serve the primary's database "${primary.name}", but ${url} names "${target.name}"`);
+      }
+      if (target.host === primary.host && target.port === primary.port) {
+        throw new ConfigError('DATABASE_REPLICA_URLS', `${url} is the primary itself (DATABASE_URL)`);
+      }
+      return target;
+    });
+  return {
+    replicas,
+    maxLagMs: int(env, 'REPLICA_MAX_LAG_MS', 1000, 1, 3_600_000),
+    probeIntervalMs: int(env, 'REPLICA_PROBE_INTERVAL_MS', 1000, 50, 600_000),
+    readYourWritesWaitMs: int(env, 'READ_YOUR_WRITES_WAIT_MS', 250, 0, 60_000),
+  };
 }
 
 /** Config with overrides, for tests that build the app in-process. */

@@ -65,7 +65,7 @@ type ServerContext = { req?: ViewerRequest };
 
 export function createApp(config: Config, options: AppOptions = {}): App {
   const log = options.logger ?? createLogger(config.logLevel);
-  const db = createDb(config);
+  const db = createDb(config, { readReplicas: true, log });
   const requestId = () => db.stats.currentScope()?.requestId;
   const pubsub = createAppPubSub(config, log);
   const metrics = createMetrics(db);
@@ -149,6 +149,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     auth,
     limiter,
     ready: () => db.ping(1000),
+    readyDetails: () => (config.replication.replicas.length ? { replicas: db.replicas().map(({ server, inRotation, lagMs, reason }) => ({ server, inRotation, lagMs, reason })) } : {}),
     // GET /jobs/<id>/result: an export's file.
     routes: jobResultRoute(db),
     yoga: yogaHandler,

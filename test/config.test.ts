@@ -73,3 +73,32 @@ describe('config', () => {
     expect(loadConfig({ DB_POOL_SIZE: '2', RESTOCK_CONCURRENCY: '8' }).restockConcurrency).toBe(2);
   });
 });
+
+describe('DATABASE_REPLICA_URLS', () => {
+  it('is none by default: every statement goes to DATABASE_URL', () => {
+    expect(loadConfig({}).replication).toEqual({ replicas: [], maxLagMs: 1000, probeIntervalMs: 1000, readYourWritesWaitMs: 250 });
+  });
+
+  it("reads comma-separated replicas; one without a database name serves the primary's", () => {
+    const { replication } = loadConfig({
+      DATABASE_URL: 'mysql://root@db-1:3306/shop',
+      DATABASE_REPLICA_URLS: ' mysql://reader:pw@db-2:3306/shop , mysql://reader@db-3:3307 ',
+      REPLICA_MAX_LAG_MS: '2000',
+    });
+    expect(replication.replicas).toEqual([
+      { host: 'db-2', port: 3306, user: 'reader', password: 'pw', name: 'shop' },
+      { host: 'db-3', port: 3307, user: 'reader', password: '', name: 'shop' },
+    ]);
+    expect(replication.maxLagMs).toBe(2000);
+  });
+
+  it.each([
+    ['a replica of another database', 'mysql://root@db-2/other', /must serve the primary's database "shop"/],
+    ['the primary itself', 'mysql://root@127.0.0.1:3306/shop', /is the primary itself/],
+    ['not a URL', 'db-2', /is not a URL/],
+  ])('refuses %s, naming the variable', (_name, value, message) => {
+    expect(() => loadConfig({ DATABASE_REPLICA_URLS: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATABASE_REPLICA_URLS: value })).toThrow(/^Invalid DATABASE_REPLICA_URLS: /);
+    expect(() => loadConfig({ DATABASE_REPLICA_URLS: value })).toThrow(message);
+  });
+});

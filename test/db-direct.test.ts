@@ -8,6 +8,7 @@ import type mysql from 'mysql2/promise';
 import { CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configWith, type Config } from '../src/config.ts';
+import { isPlainRead, writtenTable } from '../src/db/direct.ts';
 import { createDb, type Db } from '../src/db/pool.ts';
 import { all, qb } from '../src/db/query-builder.ts';
 import { sessionSettings } from '../src/db/session-settings.ts';
@@ -301,5 +302,20 @@ describe('multipleStatements (for the transaction batches): a value never become
     expect(results[0]!.insertId).toBe(BigInt(row.id));
     expect(results[1]!.numAffectedRows).toBe(1n);
     expect(row.name).toBe('B');
+  });
+});
+
+describe('what may go to a read replica', () => {
+  it('plain SELECTs only: not locking reads, not writes; a write names its table', () => {
+    expect(isPlainRead('select `id` from `users` where `id` in (?)')).toBe(true);
+    expect(isPlainRead(`${PREPARED}SELECT CONCAT('{', t1.id) AS r0 FROM users t1 WHERE t1.id = ?`)).toBe(true);
+    expect(isPlainRead('SELECT id FROM products WHERE id IN (?) ORDER BY id FOR UPDATE')).toBe(false);
+    expect(isPlainRead('select * from orders where id = ? lock in share mode')).toBe(false);
+    expect(isPlainRead('insert into `users` (`name`, `email`) values (?, ?)')).toBe(false);
+    expect(isPlainRead('BEGIN')).toBe(false);
+    expect(writtenTable('insert into `users` (`name`) values (?)')).toBe('users');
+    expect(writtenTable(`${PREPARED}UPDATE products SET stock = CASE id WHEN ? THEN stock END WHERE id IN (?)`)).toBe('products');
+    expect(writtenTable('DELETE FROM order_items WHERE order_id = ?')).toBe('order_items');
+    expect(writtenTable('SELECT 1')).toBeNull();
   });
 });

@@ -10,6 +10,7 @@ import type { PoolConnection } from 'mysql2';
 import { TimeoutError } from '../errors.ts';
 import { driverErrorCode, mapDriverError } from './driver-errors.ts';
 import type { ServerPool } from './server-pool.ts';
+import { LAST_GTID_SQL, lastGtidFromRow } from './replication/commit-position.ts';
 import { PREPARED, sendStatement, type StatementWatchdog } from './statement.ts';
 import type { RequestScope, SqlStats } from './stats.ts';
 
@@ -64,10 +65,41 @@ const SET_ISOLATION: Record<IsolationLevel, CompiledQuery> = {
 };
 const COMMIT = CompiledQuery.raw('COMMIT');
 const ROLLBACK = CompiledQuery.raw('ROLLBACK');
+const LAST_GTID = CompiledQuery.raw(LAST_GTID_SQL);
 
 type Done<R> = (error: unknown, result?: QueryResult<R>) => void;
 
-export function createRunner(server: ServerPool, stats: SqlStats, watchdog: StatementWatchdog): Runner {
+export interface RunnerOptions {
+  /**
+   * With read replicas: told the GTID position of every commit (and every
+   * autocommitted write) this runner sends, read on the committing connection
+   * in the same round trip as the COMMIT (reads that must see the write wait
+   * for it on a replica, see replicas.ts).
+   */
+  readonly onCommitPosition?: (position: string, tables: ReadonlySet<string>) => void;
+}
+
+const WRITE = /^\s*(?:\/\*prepared\*\/\s*)?(?:insert\s+(?:ignore\s+)?into|replace\s+into|update|delete\s+from)\s+`?(\w+)`?/i;
+
+/** The table a write statement writes, or null for a read. */
+export function writtenTable(sql: string): string | null {
+  return WRITE.exec(sql)?.[1]?.toLowerCase() ?? null;
+}
+
+/** A statement that only reads and locks nothing: one a replica may answer. */
+export function isPlainRead(sql: string): boolean {
+  const text = sql.startsWith(PREPARED) ? sql.slice(PREPARED.length) : sql;
+  return /^\s*select\b/i.test(text) && !/\bfor\s+update\b|\bfor\s+share\b|\block\s+in\s+share\s+mode\b/i.test(text);
+}
+
+export function createRunner(server: ServerPool, stats: SqlStats, watchdog: StatementWatchdog, options: RunnerOptions = {}): Runner {
+  const { onCommitPosition } = options;
+  /** The position in the last result of a batch that ended with LAST_GTID. */
+  const notePosition = (results: unknown[], tables: ReadonlySet<string>) => {
+    const rows = results[results.length - 1] as { last_gtid: unknown }[] | undefined;
+    const position = lastGtidFromRow(rows?.[0]);
+    if (position && tables.size) onCommitPosition!(position, tables);
+  };
   const acquire = (done: (error: unknown, connection?: PoolConnection) => void) => {
     // A request past its time limit has already been answered: its leftovers get no connection.
     if (stats.currentScope()?.timedOut) return done(new TimeoutError());
@@ -89,6 +121,8 @@ export function createRunner(server: ServerPool, stats: SqlStats, watchdog: Stat
 
   return {
     executeQuery<R>(query: CompiledQuery<R>) {
+      // An autocommitted write with replicas to tell: the write and its position in one round trip.
+      if (onCommitPosition && !isPlainRead(query.sql) && !query.sql.startsWith(PREPARED)) return writeAndNote<R>(query);
       return new Promise<QueryResult<R>>((resolve, reject) => {
         const scope = stats.currentScope();
         acquire((error, connection) => {
@@ -112,8 +146,15 @@ export function createRunner(server: ServerPool, stats: SqlStats, watchdog: Stat
       const sendBegin = () => (begin.length === 1 ? send(BEGIN) : send(batch(begin), begin.length));
       let begun = false;
       let committed = false;
+      // What the transaction writes, for the read-your-writes positions (with replicas).
+      const written = new Set<string>();
+      const noteWrite = (sql: string) => {
+        const table = onCommitPosition ? writtenTable(sql) : null;
+        if (table) written.add(table);
+      };
       const trx: DirectTransaction = {
         async executeQuery<R>(query: CompiledQuery<R>) {
+          noteWrite(query.sql);
           if (begun) return send(query);
           begun = true;
           if (query.sql.startsWith(PREPARED)) {
@@ -124,16 +165,22 @@ export function createRunner(server: ServerPool, stats: SqlStats, watchdog: Stat
           return toQueryResult<R>(results[begin.length]);
         },
         async commitWith(queries) {
+          for (const query of queries) noteWrite(query.sql);
           if (!begun) await sendBegin();
           begun = true;
-          const { rows } = await send(batch([...queries, COMMIT]), queries.length + 1);
+          const tail = onCommitPosition ? [COMMIT, LAST_GTID] : [COMMIT];
+          const { rows } = await send(batch([...queries, ...tail]), queries.length + tail.length);
           committed = true;
+          if (onCommitPosition) notePosition(rows as unknown[], written);
           return (rows as unknown[]).slice(0, queries.length).map((result) => toQueryResult(result));
         },
       };
       try {
         const result = await work(trx);
-        if (begun && !committed) await send(COMMIT);
+        if (begun && !committed) {
+          if (onCommitPosition && written.size) notePosition((await send(batch([COMMIT, LAST_GTID]), 2)).rows as unknown[], written);
+          else await send(COMMIT);
+        }
         return result;
       } catch (error) {
         // Left in an unknown state when even the rollback fails: the pool gets a fresh connection instead.
@@ -144,6 +191,24 @@ export function createRunner(server: ServerPool, stats: SqlStats, watchdog: Stat
       }
     },
   };
+
+  /** The write, then LAST_GTID, on one connection in one round trip; the write's result. */
+  function writeAndNote<R>(query: CompiledQuery<R>): Promise<QueryResult<R>> {
+    return new Promise<QueryResult<R>>((resolve, reject) => {
+      const scope = stats.currentScope();
+      acquire((error, connection) => {
+        if (error) return reject(error);
+        run<R>(connection!, batch([query, LAST_GTID]), scope, (failure, result) => {
+          connection!.release();
+          if (failure) return reject(failure);
+          const results = result!.rows as unknown[];
+          const table = writtenTable(query.sql);
+          notePosition(results, new Set(table ? [table] : []));
+          resolve(toQueryResult<R>(results[0]));
+        }, 2);
+      });
+    });
+  }
 }
 
 /**

@@ -41,8 +41,10 @@ export interface FrontOptions {
   readonly maxBodyBytes: number;
   /** The file limit of a multipart upload (importFile, MAX_UPLOAD_BYTES); without it an upload is capped like any body. */
   readonly maxUploadBytes?: number;
-  /** Whether the database answers, for /ready. */
+  /** Whether the database (the primary) answers, for /ready. */
   readonly ready: () => Promise<boolean>;
+  /** More for /ready's body (the read replicas' state). */
+  readonly readyDetails?: () => Record<string, unknown>;
   /** Yoga's handler. */
   readonly yoga: (req: IncomingMessage, res: ServerResponse) => void;
   /** The fast path, or null when COMPILED_QUERIES=false. */
@@ -62,7 +64,8 @@ export function createHttpFront(options: FrontOptions): (req: IncomingMessage, r
 
   async function ready(res: ServerResponse) {
     const ok = await options.ready();
-    sendJson(res, ok ? 200 : 503, ok ? { status: 'ready' } : { status: 'unavailable', reason: 'database does not answer' });
+    const details = options.readyDetails?.() ?? {};
+    sendJson(res, ok ? 200 : 503, ok ? { status: 'ready', ...details } : { status: 'unavailable', reason: 'database does not answer', ...details });
   }
 
   return function handle(req, res) {

@@ -15,6 +15,8 @@ export interface OrderWrite {
 export interface OrderPlacedEvent {
   readonly orderId: string;
   readonly userId: string;
+  /** With read replicas: the GTID position of the order's commit, so a subscriber's read waits for it (Db.noteWritePosition). */
+  readonly position?: string;
 }
 
 /** Where committed orders are announced (pubsub.ts: in process, or through Redis). */

@@ -55,9 +55,11 @@ export const orderResolvers: Resolvers = {
         // A customer hears only of their own orders, asked for or not.
         return pubsub.subscribeOrderPlaced(viewer.kind === 'customer' ? viewer.userId : userId);
       },
-      async resolve(event: OrderPlacedEvent, _args: unknown, { loaders }: Context) {
-        // One context serves the whole subscription: start each event from fresh rows.
+      async resolve(event: OrderPlacedEvent, _args: unknown, { db, loaders }: Context) {
+        // One context serves the whole subscription: start each event from fresh rows,
+        // read where the order's commit has arrived (a replica may still be behind it).
         clearAllLoaders(loaders);
+        if (event.position) db.noteWritePosition(event.position, ['orders', 'order_items', 'products']);
         const order = await loaders.orderById.load(event.orderId);
         // Published after its commit, so it exists; unless it was deleted out of band since.
         if (!order) throw new NotFoundError(`Order ${event.orderId} no longer exists`);

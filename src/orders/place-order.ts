@@ -112,7 +112,8 @@ export async function placeOrder(
     failure: 'the order could not be placed',
   });
   // After the commit, never before: a subscriber must never hear of an order that does not exist.
-  events?.publishOrderPlaced({ orderId: written.order.id, userId });
+  const position = db.writePosition();
+  events?.publishOrderPlaced({ orderId: written.order.id, userId, ...(position ? { position } : {}) });
   return written;
 }
 

@@ -7,7 +7,7 @@
 // scrape time. prom-client's own Counter/Histogram hash and validate their
 // labels on every call, which showed in the per-request CPU profile.
 import type { ServerResponse } from 'node:http';
-import { Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { Db } from '../db/pool.ts';
 import type { RequestRecord } from './logging.ts';
 
@@ -60,6 +60,52 @@ export function createMetrics(db: Db): Metrics {
       this.set(db.poolUsage().waiting);
     },
   });
+
+  // Read replicas (DATABASE_REPLICA_URLS): per server, its pool, whether it is in rotation, its lag and the reads it answered.
+  if (db.replicas().length) {
+    new Gauge({
+      name: 'gateway_db_replica_pool_connections',
+      help: 'Read replica pool connections by server and state (in_use, idle, waiting).',
+      labelNames: ['server', 'state'] as const,
+      registers: [registry],
+      collect() {
+        for (const { server, pool } of db.replicas()) {
+          this.set({ server, state: 'in_use' }, pool.inUse);
+          this.set({ server, state: 'idle' }, pool.idle);
+          this.set({ server, state: 'waiting' }, pool.waiting);
+        }
+      },
+    });
+    new Gauge({
+      name: 'gateway_db_replica_in_rotation',
+      help: 'Whether a read replica takes reads (1) or is out of rotation (0): lagging, stopped or not answering.',
+      labelNames: ['server'] as const,
+      registers: [registry],
+      collect() {
+        for (const { server, inRotation } of db.replicas()) this.set({ server }, inRotation ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'gateway_db_replica_lag_seconds',
+      help: 'Measured lag of a read replica behind the primary (-1: unknown, or beyond REPLICA_MAX_LAG_MS).',
+      labelNames: ['server'] as const,
+      registers: [registry],
+      collect() {
+        for (const { server, lagMs } of db.replicas()) this.set({ server }, lagMs === null ? -1 : lagMs / 1000);
+      },
+    });
+    new Counter({
+      name: 'gateway_db_reads_total',
+      help: 'Plain reads by the server that answered them: a replica, or the primary when none could.',
+      labelNames: ['server'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc({ server: 'primary' }, db.primaryReads());
+        for (const { server, reads } of db.replicas()) this.inc({ server }, reads);
+      },
+    });
+  }
 
   const unsubscribe = db.stats.onStatement((event) => {
     statements.add(event.statements);
