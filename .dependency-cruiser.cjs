@@ -13,6 +13,9 @@
 //   GraphQL        resolvers, schema, scalars, context, query-shape, plugins/, guards/
 //   compiled/      the compiled path (plans, SQL, executor), beside the resolvers
 //   http/, auth/   the node:http front; server.ts wires; main.ts and cli/ start
+//   tracing/       beside every layer, a leaf: the Tracing interface they are handed
+//                  (types only), the OTEL_* parser, and the SDK (start.ts), which only
+//                  configured.ts loads, on demand, so nothing of it loads with tracing off
 const GRAPHQL_PACKAGES = '^node_modules/(graphql|graphql-yoga|@graphql-yoga|@envelop|graphql-jit)/';
 const LEAVES = '^src/(errors|values|money|formats|fields|validation|deadlines|linked-list|concurrency|logger|connections|viewer|access)\\.ts$';
 const DOMAIN = '^src/(users|orders|products|import|jobs)/(?!.*\\.resolvers\\.ts$)';
@@ -31,10 +34,10 @@ module.exports = {
     },
     {
       name: 'db-is-the-bottom',
-      comment: 'src/db/ imports only itself, the leaves and the config (for its types).',
+      comment: 'src/db/ imports only itself, the leaves, the config (for its types) and the Tracing interface.',
       severity: 'error',
       from: { path: '^src/db/' },
-      to: { path: '^src/', pathNot: [`^src/db/`, LEAVES, '^src/config\\.ts$'] },
+      to: { path: '^src/', pathNot: [`^src/db/`, LEAVES, '^src/config\\.ts$', '^src/tracing/tracing\\.ts$'] },
     },
     {
       name: 'leaves-know-no-graphql',
@@ -77,6 +80,34 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/compiled/(plan|plan-query|plan-mutation|templates)\\.ts$' },
       to: { path: ['^node_modules/mysql2/', '^src/db/(direct|pool|statement|server-pool|session-settings)\\.ts$'] },
+    },
+    {
+      name: 'tracing-is-a-leaf',
+      comment: 'src/tracing/ (OpenTelemetry) knows nothing of the gateway but itself, and no GraphQL: every layer may be handed a Tracing.',
+      severity: 'error',
+      from: { path: '^src/tracing/' },
+      to: { path: ['^src/(?!tracing/)', GRAPHQL_PACKAGES] },
+    },
+    {
+      name: 'otel-sdk-only-when-tracing-is-on',
+      comment: 'Only src/tracing/start.ts imports @opentelemetry/* at run time; everything else imports its types only, so tracing off loads none of it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/tracing/start\\.ts$' },
+      to: { path: '^node_modules/@opentelemetry/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'otel-sdk-loaded-on-demand',
+      comment: 'start.ts (the SDK) is loaded by configured.ts alone, with a dynamic import() once OTEL_* turned tracing on.',
+      severity: 'error',
+      from: { pathNot: '^src/tracing/configured\\.ts$' },
+      to: { path: '^src/tracing/start\\.ts$' },
+    },
+    {
+      name: 'otel-sdk-import-is-dynamic',
+      comment: 'configured.ts imports start.ts dynamically: a static import would load the SDK in every process.',
+      severity: 'error',
+      from: { path: '^src/tracing/configured\\.ts$' },
+      to: { path: '^src/tracing/start\\.ts$', dynamic: false },
     },
     {
       name: 'nothing-imports-entry-points',

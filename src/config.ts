@@ -1,6 +1,9 @@
 // The only reader of process.env. Everything else receives a validated,
 // frozen Config, so tests can build the app in-process with any values.
 import { loadTrustedDocuments, TrustedDocumentsError, type TrustedDocumentsPolicy } from './http/trusted-documents.ts';
+import { tracingConfig, TracingConfigError, type TracingConfig } from './tracing/config.ts';
+
+export type { TracingConfig } from './tracing/config.ts';
 
 export interface Config {
   /** mysql://user:pass@host:port/database */
@@ -45,6 +48,8 @@ export interface Config {
   readonly rateLimit: RateLimitConfig;
   /** Background jobs (imports, exports): see src/jobs/. */
   readonly jobs: JobsConfig;
+  /** OpenTelemetry traces from the OTEL_* variables (src/tracing/config.ts); off unless asked for. */
+  readonly tracing: TracingConfig;
 }
 
 /** Token verification (src/auth/); neither jwtSecret nor jwksUrl set = authentication off. */
@@ -251,6 +256,7 @@ export function loadConfig(env: Env = process.env): Config {
       poolWaitMs: int(env, 'POOL_WAIT_MS', 2000, 10, 600_000),
       shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600_000),
     },
+    tracing: tracing(env),
   };
   return deepFreeze(config);
 }
@@ -266,6 +272,15 @@ function trustedDocuments(env: Env): TrustedDocumentsPolicy | null {
     return { documents: loadTrustedDocuments(file), only };
   } catch (error) {
     if (error instanceof TrustedDocumentsError) throw new ConfigError('TRUSTED_DOCUMENTS', error.message);
+    throw error;
+  }
+}
+
+function tracing(env: Env): TracingConfig {
+  try {
+    return tracingConfig(env);
+  } catch (error) {
+    if (error instanceof TracingConfigError) throw new ConfigError(error.variable, error.message);
     throw error;
   }
 }

@@ -1,6 +1,7 @@
-// Wires the app to a port: validates the environment, waits for the database
-// (applying migrations unless MIGRATE_ON_START=false), listens, and shuts down
-// gracefully on SIGTERM/SIGINT.
+// Wires the app to a port: validates the environment, starts tracing when
+// OTEL_* asks for it, waits for the database (applying migrations unless
+// MIGRATE_ON_START=false), listens, and shuts down gracefully on
+// SIGTERM/SIGINT (the last spans exported before the exit).
 import { createServer, type ServerResponse } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { waitForDatabase } from './db/startup.ts';
@@ -8,6 +9,7 @@ import { LinkedList } from './linked-list.ts';
 import { createLogger } from './logger.ts';
 import { startJobWorkers } from './jobs/start.ts';
 import { createApp } from './server.ts';
+import { startConfiguredTracing } from './tracing/configured.ts';
 
 let config: Config;
 try {
@@ -20,7 +22,13 @@ try {
   throw error;
 }
 
-const log = createLogger(config.logLevel);
+// Off (null) unless OTEL_* asks for traces; then the SDK is loaded here, and only here.
+const tracing = await startConfiguredTracing(config.tracing);
+const log = createLogger(config.logLevel, tracing ? { fields: tracing.logFields } : {});
+if (tracing) {
+  tracing.reportTo(log);
+  log.info({ endpoint: config.tracing.endpoint.replace(/\/\/[^/@]*@/, '//'), protocol: config.tracing.protocol, serviceName: config.tracing.serviceName }, 'tracing on');
+}
 if (config.auth.jwtSecret === null && config.auth.jwksUrl === null) {
   log.warn('authentication is off (neither AUTH_JWT_SECRET nor AUTH_JWKS_URL is set): every request acts as admin');
 }
@@ -41,8 +49,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 await waitForDatabase(config, log, { migrate: config.migrateOnStart });
 
 // Background jobs run beside the requests, on a pool of their own (JOB_WORKERS=0: none here).
-const jobWorkers = config.jobs.workers > 0 ? startJobWorkers(config, log) : null;
-const app = createApp(config, { logger: log, jobs: jobWorkers });
+const jobWorkers = config.jobs.workers > 0 ? startJobWorkers(config, log, undefined, tracing) : null;
+const app = createApp(config, { logger: log, jobs: jobWorkers, tracing });
 const server = createServer(app.handle);
 server.keepAliveTimeout = 65_000;
 // A client that takes longer than a whole request may take to send its request is cut off.
@@ -93,6 +101,8 @@ stop = async (signal: string) => {
   );
   const poolDeadline = new Promise<false>((resolve) => setTimeout(() => resolve(false), 5000).unref());
   if (!(await Promise.race([poolClosed, poolDeadline]))) log.warn('the pool did not close within 5 s');
+  // The spans still buffered go out now (bounded by the export timeout).
+  await tracing?.shutdown();
   log.info('stopped');
   process.exit(0);
 };

@@ -20,7 +20,7 @@ import { createRateLimiter } from './http/rate-limit.ts';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { renderGraphiQL, useGraphiQLAssets } from './http/graphiql.ts';
 import type { JobWake } from './jobs/job-context.ts';
-import { jobResultRoute } from './jobs/job-download.ts';
+import { isJobResultPath, jobResultRoute } from './jobs/job-download.ts';
 import { createLoaders } from './loaders.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { cancelOrder } from './orders/cancel-order.ts';
@@ -33,10 +33,12 @@ import { createMaskError, maskUnexpected, noteServiceError } from './plugins/mas
 import { createMetrics } from './plugins/metrics.ts';
 import { useRequestGuards } from './plugins/request-guards.ts';
 import { useRequestTimeout } from './plugins/timeout.ts';
+import { useTracing } from './plugins/tracing.ts';
 import { useTrustedDocuments } from './plugins/trusted-documents.ts';
 import { createAppPubSub, eventScope } from './pubsub.ts';
 import { ADMIN_WITHOUT_USER, ANONYMOUS } from './viewer.ts';
 import { resolvers, typeDefs } from './schema.ts';
+import type { Tracing } from './tracing/tracing.ts';
 
 export interface AppOptions {
   /** Test hook: every loader batch's keys. */
@@ -46,6 +48,8 @@ export interface AppOptions {
   logger?: Logger;
   /** This process's job workers (src/jobs/start.ts), woken when a request queues a job. */
   jobs?: JobWake | null;
+  /** OpenTelemetry traces (src/tracing/start.ts, started by main.ts when OTEL_* asks for them); null: off. */
+  tracing?: Tracing | null;
 }
 
 export interface App {
@@ -64,8 +68,9 @@ export interface App {
 type ServerContext = { req?: ViewerRequest };
 
 export function createApp(config: Config, options: AppOptions = {}): App {
-  const log = options.logger ?? createLogger(config.logLevel);
-  const db = createDb(config, { readReplicas: true, log });
+  const tracing = options.tracing ?? null;
+  const log = options.logger ?? createLogger(config.logLevel, tracing ? { fields: tracing.logFields } : {});
+  const db = createDb(config, { readReplicas: true, log, tracing });
   const requestId = () => db.stats.currentScope()?.requestId;
   const pubsub = createAppPubSub(config, log);
   const metrics = createMetrics(db);
@@ -94,6 +99,8 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     fetchAPI: createFetch({ formDataLimits: { fileSize: config.jobs.maxUploadBytes, files: 1, fieldSize: config.limits.maxBodyBytes } }),
     batching: false,
     plugins: [
+      // First, so its operation span wraps what every other plugin does.
+      ...(tracing ? [useTracing(tracing, { responseCache: cache !== null })] : []),
       useGraphiQLAssets(),
       // Facts first, so a request refused by a limit is still logged under its operation name.
       useRequestFacts(db.stats),
@@ -152,9 +159,19 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     readyDetails: () => (config.replication.replicas.length ? { replicas: db.replicas().map(({ server, inRotation, lagMs, reason }) => ({ server, inRotation, lagMs, reason })) } : {}),
     // GET /jobs/<id>/result: an export's file.
     routes: jobResultRoute(db),
+    routeOf: (path) => (isJobResultPath(path) ? '/jobs/{id}/result' : null),
+    tracing,
     yoga: yogaHandler,
     fastPath: compiled
-      ? createFastPath({ compiled, yoga: yogaHandler, trustedDocuments: config.trustedDocuments, requestTimeoutMs: config.limits.requestTimeoutMs, log })
+      ? createFastPath({
+          compiled,
+          yoga: yogaHandler,
+          trustedDocuments: config.trustedDocuments,
+          requestTimeoutMs: config.limits.requestTimeoutMs,
+          log,
+          tracing,
+          responseCache: cache !== null,
+        })
       : null,
   });
 

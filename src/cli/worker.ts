@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { waitForDatabase } from '../db/startup.ts';
 import { startJobWorkers } from '../jobs/start.ts';
 import { createLogger } from '../logger.ts';
+import { startConfiguredTracing } from '../tracing/configured.ts';
 
 let config: Config;
 try {
@@ -18,7 +19,10 @@ if (config.jobs.workers === 0) {
   console.error('Invalid JOB_WORKERS: a worker process needs at least 1, but got 0');
   process.exit(1);
 }
-const log = createLogger(config.logLevel);
+// Off unless OTEL_* asks for traces: then each job's run is a span with its statements.
+const tracing = await startConfiguredTracing(config.tracing);
+const log = createLogger(config.logLevel, tracing ? { fields: tracing.logFields } : {});
+tracing?.reportTo(log);
 let stopping = false;
 let close: ((graceMs: number) => Promise<void>) | null = null;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -26,12 +30,13 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping: running jobs go back to the queue at their next batch');
-    void (close ? close(config.limits.shutdownGraceMs) : Promise.resolve()).then(() => {
+    void (close ? close(config.limits.shutdownGraceMs) : Promise.resolve()).then(async () => {
+      await tracing?.shutdown();
       log.info('stopped');
       process.exit(0);
     });
   });
 }
 await waitForDatabase(config, log, { migrate: config.migrateOnStart });
-const workers = startJobWorkers(config, log);
+const workers = startJobWorkers(config, log, undefined, tracing);
 close = (graceMs) => workers.close(graceMs);

@@ -165,7 +165,7 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
       if (cache) {
         let found = cache.get(cacheKey);
         if (found instanceof Promise) found = await found;
-        if (typeof found === 'string') return { body: found, operationName: nameOf(operationName) };
+        if (typeof found === 'string') return { body: found, operationName: nameOf(operationName), operationType: 'query', cacheHit: true };
         snapshot = found;
       }
       let plan: OperationPlan | null;

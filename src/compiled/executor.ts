@@ -23,6 +23,10 @@ export interface CompiledAnswer {
   readonly operationName: string;
   /** True when the body may be cached: a plain answer, no errors in it. */
   readonly cacheable?: boolean;
+  /** For the operation span (with tracing on). */
+  readonly operationType: 'query' | 'mutation';
+  /** The response cache answered (compiled-path.ts). */
+  readonly cacheHit?: boolean;
 }
 
 export interface CompiledMutations {
@@ -68,7 +72,7 @@ export function createQueryRunner(db: SqlSession, options: QueryRunnerOptions) {
       // the error), rather than run the same work again through them.
       if (isAppError(error) && (error.code === 'TIMEOUT' || error.code === 'SERVICE_UNAVAILABLE')) {
         options.onServiceError?.(error);
-        return { body: failureBody(plan, error), operationName: nameOf(operationName ?? plan.operationName), errorCodes: [error.code] };
+        return { body: failureBody(plan, error), operationName: nameOf(operationName ?? plan.operationName), operationType: 'query', errorCodes: [error.code] };
       }
       throw error;
     }
@@ -100,7 +104,7 @@ export function createQueryRunner(db: SqlSession, options: QueryRunnerOptions) {
       data += `${i === 0 ? '' : ','}${JSON.stringify(root.key)}:${value}`;
     }
     const body = `${errors ? `{"errors":[${errors}],"data":{` : '{"data":{'}${data}}}`;
-    return { body, operationName: nameOf(operationName ?? plan.operationName), errorCodes, cacheable: !errors };
+    return { body, operationName: nameOf(operationName ?? plan.operationName), operationType: 'query', errorCodes, cacheable: !errors };
   };
 }
 
@@ -143,13 +147,13 @@ export async function runMutation(
   } catch (error) {
     if (isAppError(error)) {
       if (error.code === 'TIMEOUT' || error.code === 'SERVICE_UNAVAILABLE') onServiceError?.(error);
-      return { body: JSON.stringify({ errors: [located(error.message, { ...error.extensions })], data: null }), operationName, errorCodes: [error.code] };
+      return { body: JSON.stringify({ errors: [located(error.message, { ...error.extensions })], data: null }), operationName, operationType: 'mutation', errorCodes: [error.code] };
     }
     const masked = located(UNEXPECTED_ERROR_MESSAGE, mutations.unexpected(error));
-    return { body: JSON.stringify({ errors: [masked], data: null }), operationName, errorCodes: ['INTERNAL_SERVER_ERROR'] };
+    return { body: JSON.stringify({ errors: [masked], data: null }), operationName, operationType: 'mutation', errorCodes: ['INTERNAL_SERVER_ERROR'] };
   }
   await mutations.after(plan.field);
-  return { body: `{"data":{${JSON.stringify(plan.key)}:${orderWriteJson(plan.object, write)}}}`, operationName, errorCodes: [] };
+  return { body: `{"data":{${JSON.stringify(plan.key)}:${orderWriteJson(plan.object, write)}}}`, operationName, operationType: 'mutation', errorCodes: [] };
 }
 
 /**

@@ -18,6 +18,7 @@ import { formatGtidPosition, mergeGtidPositions } from './replication/gtid-posit
 import { createServerPool, type PoolUsage } from './server-pool.ts';
 import { StatementWatchdog } from './statement.ts';
 import { SqlStats } from './stats.ts';
+import type { Tracing } from '../tracing/tracing.ts';
 
 export type { DirectTransaction, SqlSession } from './direct.ts';
 export type { ReplicaState } from './replicas.ts';
@@ -46,6 +47,8 @@ export interface DbOptions {
   /** Send plain reads to DATABASE_REPLICA_URLS (the gateway's request path). */
   readonly readReplicas?: boolean;
   readonly log?: Logger;
+  /** Spans for the statements of traced requests and jobs (OTEL_*); null or absent: none. */
+  readonly tracing?: Tracing | null;
 }
 
 export function createDb(config: Config, options: DbOptions = {}, stats = new SqlStats()): Db {
@@ -69,9 +72,13 @@ export function createDb(config: Config, options: DbOptions = {}, stats = new Sq
     }
     return needed;
   };
-  const primary = createRunner(server, stats, watchdog, useReplicas ? { onCommitPosition: note } : {});
+  const tracing = options.tracing ?? null;
+  const primary = createRunner(server, stats, watchdog, {
+    ...(useReplicas ? { onCommitPosition: note } : {}),
+    tracing: tracing ? { tracing, target: config.database } : null,
+  });
   const replicas = useReplicas
-    ? createReplicaSet({ primary: config.database, replication: config.replication, poolSize: config.dbPoolSize, limits: config.limits, stats, watchdog, log: options.log })
+    ? createReplicaSet({ primary: config.database, replication: config.replication, poolSize: config.dbPoolSize, limits: config.limits, stats, watchdog, log: options.log, tracing })
     : null;
   return {
     executeQuery: replicas

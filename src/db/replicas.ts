@@ -27,6 +27,7 @@ import { createServerPool, type PoolUsage, type ServerPool } from './server-pool
 import { poolOptions } from './session-settings.ts';
 import type { StatementWatchdog } from './statement.ts';
 import type { SqlStats } from './stats.ts';
+import type { Tracing } from '../tracing/tracing.ts';
 
 export interface ReplicaState {
   /** "host:port" of the replica. */
@@ -74,6 +75,8 @@ export interface ReplicaSetOptions {
   readonly stats: SqlStats;
   readonly watchdog: StatementWatchdog;
   readonly log?: Logger;
+  /** Spans for the reads the replicas answer (see createRunner). */
+  readonly tracing?: Tracing | null;
 }
 
 export function createReplicaSet(options: ReplicaSetOptions): ReplicaSet {
@@ -84,7 +87,7 @@ export function createReplicaSet(options: ReplicaSetOptions): ReplicaSet {
       name: `${target.host}:${target.port}`,
       target,
       pool,
-      session: createRunner(pool, stats, watchdog),
+      session: createRunner(pool, stats, watchdog, { tracing: options.tracing ? { tracing: options.tracing, target } : null }),
       // Out until its first probe says it keeps up.
       inRotation: false,
       lagMs: null,

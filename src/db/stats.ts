@@ -25,6 +25,9 @@ export interface RequestScope {
   /** Facts for the request log line and metrics (src/plugins/logging.ts). */
   operationName?: string;
   errorCodes?: string[];
+  /** With tracing on: the request's HTTP span, for the request log line (see src/tracing/). */
+  traceId?: string;
+  spanId?: string;
 }
 
 export type StatementListener = (event: StatementEvent, scope: RequestScope | undefined) => void;

@@ -23,6 +23,7 @@ import type { RequestScope } from '../db/stats.ts';
 import type { Logger } from '../logger.ts';
 import { paramsRefusal, withoutPrototype } from '../plugins/request-guards.ts';
 import { requestTimeoutError } from '../plugins/timeout.ts';
+import type { OperationSpan, Tracing } from '../tracing/tracing.ts';
 import type { Viewer } from '../viewer.ts';
 import { resolveDocument, type TrustedDocumentsPolicy } from './trusted-documents.ts';
 
@@ -108,11 +109,17 @@ export interface FastPathOptions {
   readonly trustedDocuments: TrustedDocumentsPolicy | null;
   readonly requestTimeoutMs: number;
   readonly log: Logger;
+  /** With tracing on: an operation span (gateway.path=compiled) around the compiled execution. */
+  readonly tracing?: Tracing | null;
+  /** Whether the response cache is on, for the span's gateway.cache_hit. */
+  readonly responseCache?: boolean;
 }
 
 /** POST /graphql asking for JSON: compiled execution when it applies, else Yoga with the body already read. */
 export function createFastPath(options: FastPathOptions) {
   const { compiled, yoga, trustedDocuments, requestTimeoutMs, log } = options;
+  const tracing = options.tracing ?? null;
+  const responseCache = options.responseCache === true;
   return async function fastGraphql(req: IncomingMessage & { viewer?: Viewer; body?: Buffer }, res: ServerResponse, mediaType: string, scope: RequestScope): Promise<void> {
     const { body, viewer } = req;
     let params = body ? parseParams(body) : null;
@@ -123,7 +130,10 @@ export function createFastPath(options: FastPathOptions) {
     try {
       if (params && viewer) {
         const remaining = requestTimeoutMs - (performance.now() - (scope.startedAt ?? performance.now()));
-        const answer = await compiled.tryExecute(params, { viewer, timeoutMs: remaining });
+        const request = { viewer, timeoutMs: remaining };
+        const answer = tracing
+          ? await tracing.operation('compiled', (span) => described(span, compiled.tryExecute(params!, request), responseCache))
+          : await compiled.tryExecute(params, request);
         if (answer === 'timeout') {
           scope.timedOut = true;
           scope.errorCodes = ['TIMEOUT'];
@@ -143,4 +153,25 @@ export function createFastPath(options: FastPathOptions) {
     res.setHeader('x-request-id', scope.requestId);
     yoga(req, res);
   };
+}
+
+/** The compiled answer, its facts written on the operation span: name, type, cache hit, error codes, or declined. */
+async function described(span: OperationSpan, running: ReturnType<CompiledExecutor['tryExecute']>, responseCache: boolean) {
+  let answer;
+  try {
+    answer = await running;
+  } catch (error) {
+    span.declined();
+    throw error;
+  }
+  if (answer === null) {
+    span.declined();
+  } else if (answer === 'timeout') {
+    span.failed(['TIMEOUT']);
+  } else {
+    span.describe(answer.operationType, answer.operationName === 'anonymous' ? undefined : answer.operationName);
+    if (responseCache) span.cacheHit(answer.cacheHit === true);
+    span.failed(answer.errorCodes ?? []);
+  }
+  return answer;
 }

@@ -27,6 +27,7 @@ import { fastPathMediaType, parseParams, sendJson } from './fast-path.ts';
 import { isMutationRequest } from './operation-type.ts';
 import { rateLimitKey, type RateLimiter } from './rate-limit.ts';
 import { sendRateLimited } from './rate-limit-response.ts';
+import type { Tracing } from '../tracing/tracing.ts';
 
 /** A request once the front has authenticated it. */
 export interface ViewerRequest extends IncomingMessage {
@@ -55,12 +56,18 @@ export interface FrontOptions {
   readonly maxTokens: number;
   /** Other routes served before GraphQL (e.g. job downloads): true when one answered. */
   readonly routes?: (req: ViewerRequest, res: ServerResponse, path: string) => boolean;
+  /** The route template of one of those paths ("/jobs/{id}/result"), for the HTTP span's http.route. */
+  readonly routeOf?: (path: string) => string | null;
+  /** With tracing on: an HTTP span per request but the probes (/health, /ready, /metrics). */
+  readonly tracing?: Tracing | null;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function createHttpFront(options: FrontOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { log, stats, metrics, yoga, fastPath, auth, limiter } = options;
+  const tracing = options.tracing ?? null;
+  const routeOf = (path: string) => (path === '/graphql' ? path : (options.routeOf?.(path) ?? null));
 
   async function ready(res: ServerResponse) {
     const ok = await options.ready();
@@ -84,6 +91,7 @@ export function createHttpFront(options: FrontOptions): (req: IncomingMessage, r
     if (path === '/health') return sendJson(res, 200, { status: 'ok' });
     if (path === '/ready') return void ready(res);
     if (path === '/metrics') return void metrics.respond(res).catch(() => res.destroy());
+    if (tracing) return tracing.request(req, res, routeOf(path), path, scope, () => stats.runInScope(scope, () => admit(req as ViewerRequest, res, path, mediaType, scope)));
     stats.runInScope(scope, () => admit(req as ViewerRequest, res, path, mediaType, scope));
   };
 

@@ -5,6 +5,7 @@
 import { configWith, type Config } from '../config.ts';
 import { createDb } from '../db/pool.ts';
 import type { Logger } from '../logger.ts';
+import type { Tracing } from '../tracing/tracing.ts';
 import { runExportOrdersJob } from './export-orders-job.ts';
 import { runImportJob } from './import-job.ts';
 import type { JobProgress } from './job-context.ts';
@@ -15,9 +16,10 @@ export interface JobWorkers extends Workers {
   close(graceMs?: number): Promise<void>;
 }
 
-export function startJobWorkers(config: Config, log: Logger, onProgress?: (progress: JobProgress) => void): JobWorkers {
+/** With `tracing`, each job's run is a span with its statements in it. */
+export function startJobWorkers(config: Config, log: Logger, onProgress?: (progress: JobProgress) => void, tracing: Tracing | null = null): JobWorkers {
   const { workers, leaseMs, pollMs, retentionHours } = config.jobs;
-  const db = createDb(configWith(config, { dbPoolSize: workers + 1 }));
+  const db = createDb(configWith(config, { dbPoolSize: workers + 1 }), { tracing });
   const running = startWorkers(db, log.child({ component: 'jobs' }), {
     slots: workers,
     leaseMs,
@@ -25,6 +27,7 @@ export function startJobWorkers(config: Config, log: Logger, onProgress?: (progr
     retentionHours,
     handlers: { import: runImportJob, export_orders: runExportOrdersJob },
     onProgress,
+    tracing,
   });
   log.info({ workers, leaseMs }, `job workers ready (${workers})`);
   return {

@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import type { Db } from '../db/pool.ts';
 import { isAppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import type { JobSpan, Tracing } from '../tracing/tracing.ts';
 import type { JobHandler, JobProgress, JobWake } from './job-context.ts';
 import { anyClaimable, claimJob, deleteExpiredJobs, finishJob, releaseJob, renewLease, MAX_ATTEMPTS, type JobRow, type JobType } from './job.repository.ts';
 
@@ -21,6 +22,8 @@ export interface WorkerOptions {
   readonly handlers: Partial<Record<JobType, JobHandler>>;
   /** After each committed batch of a job, and when a job's status changes. */
   readonly onProgress?: (progress: JobProgress) => void;
+  /** With tracing on: each job's run is a span (job <type>), its statements in it. */
+  readonly tracing?: Tracing | null;
 }
 
 export interface Workers extends JobWake {
@@ -88,7 +91,7 @@ export function startWorkers(db: Db, log: Logger, options: WorkerOptions): Worke
       );
     }, Math.max(100, Math.floor(options.leaseMs / 3)));
     const jobLog = log.child({ jobId: job.id, jobType: job.type, attempt: job.attempts });
-    const task = (async () => {
+    const work = async (span: JobSpan | null) => {
       jobLog.info('job started');
       const handler = options.handlers[job.type];
       try {
@@ -101,22 +104,29 @@ export function startWorkers(db: Db, log: Logger, options: WorkerOptions): Worke
         if (outcome.kind === 'finished') {
           const recorded = await finishJob(db, job.id, owner, outcome);
           jobLog.info({ status: outcome.status, recorded }, `job ${outcome.status.toLowerCase()}`);
+          span?.outcome(outcome.status.toLowerCase(), outcome.status === 'FAILED');
         } else if (outcome.kind === 'released') {
           if (!lost) await releaseJob(db, job.id, owner, 0, null);
           jobLog.info('job given back to the queue');
+          span?.outcome('released', false);
         } else if (outcome.kind === 'retry') {
           await retryLater(job, owner, outcome.error, jobLog);
+          span?.outcome('retry', true);
         } else {
           jobLog.warn('job taken over by another worker; left to it');
+          span?.outcome('taken_over', false);
         }
       } catch (error) {
         // A bug or a fault of the job itself: it ends this job, never the process.
+        span?.outcome('error', true);
         await retryLater(job, owner, error, jobLog).catch((e: unknown) => jobLog.error({ err: e }, 'could not record a job failure'));
       } finally {
         clearInterval(heartbeat);
         options.onProgress?.({ jobId: job.id, rowsDone: -1, rowsTotal: null });
       }
-    })();
+    };
+    const tracing = options.tracing ?? null;
+    const task = tracing ? tracing.job(job.type, { 'gateway.job.id': job.id, 'gateway.job.attempt': job.attempts }, work) : work(null);
     active.add(task);
     void task.finally(() => {
       active.delete(task);

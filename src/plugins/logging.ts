@@ -25,6 +25,9 @@ export interface RequestRecord {
   readonly errorCodes: readonly string[];
   /** The client went away before the response was complete. */
   readonly aborted: boolean;
+  /** With tracing on: the trace and the request's HTTP span. */
+  readonly traceId?: string;
+  readonly spanId?: string;
 }
 
 const PROBES = new Set(['/health', '/ready', '/metrics']);
@@ -83,7 +86,7 @@ export function onRequestDone(
 ): void {
   const startedAt = scope.startedAt ?? performance.now();
   res.once('close', () => {
-    done({
+    const record: { -readonly [K in keyof RequestRecord]: RequestRecord[K] } = {
       requestId: scope.requestId,
       method: req.method ?? 'GET',
       path,
@@ -94,7 +97,12 @@ export function onRequestDone(
       sqlMs: Math.round(scope.sqlMs * 100) / 100,
       errorCodes: scope.errorCodes ?? [],
       aborted: !res.writableFinished,
-    });
+    };
+    if (scope.traceId !== undefined) {
+      record.traceId = scope.traceId;
+      record.spanId = scope.spanId;
+    }
+    done(record);
   });
 }
 
