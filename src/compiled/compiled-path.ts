@@ -9,7 +9,7 @@
 // Every request comes with its viewer: plans carry its access and row rules,
 // and a cached answer is shared only with the same viewer, unless it reads
 // public data alone (products), which every viewer may share.
-import { Kind, validate, type DocumentNode, type GraphQLSchema, type SelectionSetNode } from 'graphql';
+import { getOperationAST, Kind, validate, type DocumentNode, type GraphQLSchema, type SelectionSetNode } from 'graphql';
 import { cacheKey as responseCacheKey, type ResponseCache, type Versions } from '../cache/response-cache.ts';
 import type { SqlSession } from '../db/direct.ts';
 import { parseWithinNesting } from '../guards/nesting.ts';
@@ -165,7 +165,8 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
       if (cache) {
         let found = cache.get(cacheKey);
         if (found instanceof Promise) found = await found;
-        if (typeof found === 'string') return { body: found, operationName: nameOf(operationName), operationType: 'query', cacheHit: true };
+        // Named as a miss would be: the request's operationName, else the document's one operation's name.
+        if (typeof found === 'string') return { body: found, operationName: nameOf(operationName ?? getOperationAST(doc)?.name?.value), operationType: 'query', cacheHit: true };
         snapshot = found;
       }
       let plan: OperationPlan | null;

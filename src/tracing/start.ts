@@ -54,7 +54,6 @@ export const MAX_STATEMENT_TEXT = 8192;
 const MAX_NAME_LENGTH = 100;
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
 const OPERATION = createContextKey('gateway.operation');
-const NO_FIELDS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 const headerGetter: TextMapGetter<IncomingHttpHeaders> = {
   get: (headers, key) => headers[key],
@@ -160,8 +159,9 @@ export async function startTracing(config: TracingConfig): Promise<Tracing> {
     },
 
     logFields() {
+      // A fresh object each time: pino merges the line's own fields into it.
       const span = trace.getSpan(context.active());
-      if (!span) return NO_FIELDS;
+      if (!span) return {};
       const { traceId, spanId } = span.spanContext();
       return { traceId, spanId };
     },
