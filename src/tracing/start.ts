@@ -158,7 +158,7 @@ export async function startTracing(config: TracingConfig): Promise<Tracing> {
       return statementSpan((name, options, ctx) => tracer.startSpan(name, options, ctx), parent as unknown as Context, sql, target, statements);
     },
 
-    logFields() {
+    logFields(): Record<string, string> {
       // A fresh object each time: pino merges the line's own fields into it.
       const span = trace.getSpan(context.active());
       if (!span) return {};
