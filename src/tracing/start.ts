@@ -167,8 +167,9 @@ export async function startTracing(config: TracingConfig): Promise<Tracing> {
     },
 
     reportTo(log) {
+      // Outside any span: an export runs in the context of the span that ended last, not its own.
       const warn = (message: string, ...args: unknown[]) =>
-        log.warn({ component: 'tracing', detail: args.map((arg) => (arg instanceof Error ? arg.message : String(arg))).join(' ').slice(0, 500) }, message);
+        context.with(ROOT_CONTEXT, () => log.warn({ component: 'tracing', detail: describeDiag(message, args) }, 'tracing: the SDK reports a problem (spans may be lost)'));
       diag.setLogger({ error: warn, warn, info: () => {}, debug: () => {}, verbose: () => {} }, DiagLogLevel.WARN);
     },
 
@@ -178,6 +179,19 @@ export async function startTracing(config: TracingConfig): Promise<Tracing> {
     },
   };
   return tracing;
+}
+
+/** One line of what the SDK reports: an export error comes as its JSON with a stack; its first line will do. */
+function describeDiag(message: string, args: readonly unknown[]): string {
+  let text = message;
+  try {
+    const parsed = JSON.parse(message) as { message?: unknown; stack?: unknown };
+    text = String(parsed.message ?? parsed.stack ?? message);
+  } catch {
+    // not JSON: as it is
+  }
+  const rest = args.map((arg) => (arg instanceof Error ? arg.message : String(arg)));
+  return [text, ...rest].join(' ').split('\n')[0]!.slice(0, 300);
 }
 
 async function createExporter(config: TracingConfig): Promise<SpanExporter> {
