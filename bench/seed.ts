@@ -180,7 +180,9 @@ export async function seedBench(databaseUrl: string, scale = 1, options: SeedOpt
     const names = tables.map((r) => String(r.t));
     const missing = ['users', 'products', 'orders', 'order_items'].filter((t) => !names.includes(t));
     if (missing.length > 0) throw new Error(`bench database ${db} lacks tables: ${missing.join(', ')}`);
-    // Empty every table (derived ones too), keeping only the migrations' own bookkeeping.
+    // Empty every table (derived ones too: TRUNCATE fires no trigger, so the counter tables
+    // of src/db/counters.ts are emptied with the tables they count, and the inserts below
+    // count again through the triggers), keeping only the migrations' own bookkeeping.
     if (!migrate) for (const t of names.filter((n) => !/migrat/i.test(n))) await conn.query(`TRUNCATE TABLE \`${t}\``);
     await conn.query(`DROP TABLE IF EXISTS ${MARKER}`);
     log(`seed: inserting scale ${scale} (${set.users} users, ${set.products} products, ${set.orders} orders) into ${db}`);

@@ -11,6 +11,7 @@ import type { WorkloadContext } from '../bench/inputs.ts';
 import { WORKLOADS } from '../bench/operations.ts';
 import { ensureSeeded, seedBench } from '../bench/seed.ts';
 import { startServer, type Server } from '../bench/servers.ts';
+import { counterMismatches } from './support/counters.ts';
 import { ownDatabase, testDatabaseName, testServerUrl } from './support/db.ts';
 
 const name = testDatabaseName('bench_equivalence');
@@ -73,10 +74,24 @@ describe('seeding', () => {
         'SELECT (SELECT COUNT(*) FROM orders) AS orders, (SELECT COUNT(*) FROM order_items) AS items, (SELECT COUNT(*) FROM products WHERE stock <> 1000000) AS touched',
       );
       expect({ orders: Number(after?.orders), items: Number(after?.items), touched: Number(after?.touched) }).toEqual({ orders: 50_000, items: 150_462, touched: 0 });
+      // The seed's LOAD DATA and the reset's DELETEs went through the counters' triggers.
+      expect(await counterMismatches(conn)).toEqual([]);
     } finally {
       await conn.end();
     }
   }, 120_000);
+
+  it('seeds without migrating (--no-migrate): the TRUNCATE empties the counter tables with the tables, so the counts stay exact', async () => {
+    await seedBench(url, 1, { migrate: false, log: () => undefined });
+    const conn = await mysql.createConnection(url);
+    try {
+      expect(await counterMismatches(conn)).toEqual([]);
+      const [[sum]] = await conn.query<mysql.RowDataPacket[]>('SELECT SUM(pending + paid + shipped + cancelled) AS n FROM order_counts');
+      expect(Number(sum?.n)).toBe(50_000);
+    } finally {
+      await conn.end();
+    }
+  }, 180_000);
 
   it('seeds again when the database holds another scale, and refuses names without "bench"', async () => {
     await expect(seedBench(url.replace(name, 'shop'), 1)).rejects.toThrow('the bench database name must contain "bench"');

@@ -4,6 +4,9 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { migrations } from '../migrations/index.ts';
+import { COUNTER_TABLES } from '../src/db/counters.ts';
+import { counterMismatches } from './support/counters.ts';
 import { adminConnection, ownDatabase, testDatabaseName, testServerUrl } from './support/db.ts';
 
 const run = promisify(execFile);
@@ -54,7 +57,7 @@ describe('npm run migrate', () => {
   it('creates a missing database, applies the migrations and exits 0; a second run changes nothing', async () => {
     const first = await npmScript('migrate');
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/Applied 2 migration/);
+    expect(first.stdout).toMatch(new RegExp(`Applied ${Object.keys(migrations).length} migration`));
     const second = await npmScript('migrate');
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/up to date/);
@@ -69,9 +72,11 @@ describe('npm run migrate', () => {
       [dbName],
     )) as any;
     await conn.end();
-    expect(tables.map((t: any) => Object.values(t)[0]).filter((t: string) => !t.startsWith('kysely')).sort()).toEqual(['job_errors', 'job_files', 'jobs', 'order_items', 'orders', 'products', 'users']);
-    // The contract's tables, exactly; the job queue's own tables are added beside them.
-    const contract = (table: string) => !table.startsWith('job');
+    expect(tables.map((t: any) => Object.values(t)[0]).filter((t: string) => !t.startsWith('kysely')).sort()).toEqual(
+      ['job_errors', 'job_files', 'jobs', 'order_items', 'orders', 'products', 'users', ...Object.keys(COUNTER_TABLES)].sort(),
+    );
+    // The contract's tables, exactly; the job queue's and the counters' own tables are added beside them.
+    const contract = (table: string) => !table.startsWith('job') && !(table in COUNTER_TABLES);
     const shape = columns.filter((c: any) => contract(c.t)).map((c: any) => `${c.t}.${c.c} ${c.ty}${c.n === 'YES' ? ' NULL' : ''}`).sort();
     expect(shape).toEqual(
       [
@@ -103,6 +108,10 @@ describe('npm run migrate', () => {
         'order_items:product_id',
         'orders:id unique',
         'orders:user_id,id',
+        'orders:status,id',
+        'orders:created_at,id',
+        'orders:status,created_at,id',
+        'products:price,id',
         'products:id unique',
         'products:sku unique',
         'users:email unique',
@@ -124,6 +133,8 @@ describe('npm run seed', () => {
     const [bad] = (await conn.query(
       'SELECT o.id FROM orders o JOIN order_items i ON i.order_id = o.id GROUP BY o.id, o.total HAVING o.total <> SUM(i.quantity * i.unit_price)',
     )) as any;
+    // The seed's inserts went through the counters' triggers.
+    expect(await counterMismatches(conn)).toEqual([]);
     await conn.end();
     expect(bad).toEqual([]);
   });
@@ -141,6 +152,13 @@ describe('npm run seed', () => {
     const result = await npmScript('seed', ['--force']);
     expect(result.code).toBe(0);
     expect(await tableCounts()).toEqual(before);
+    // The DELETEs that empty the tables and the inserts both went through the counters' triggers.
+    const conn = await adminConnection(dbName);
+    try {
+      expect(await counterMismatches(conn)).toEqual([]);
+    } finally {
+      await conn.end();
+    }
   });
 
   it('--if-empty leaves a non-empty database alone and exits 0', async () => {

@@ -65,6 +65,14 @@ describe('with DATABASE_REPLICA_URLS', () => {
       const orderId = placed.body.data.placeOrder.id;
       const seen = await server.gql(`{ order(id: "${orderId}") { id total items { quantity product { stock } } } }`);
       expect(seen.body).toEqual({ data: { order: { id: orderId, total: '3.00', items: [{ quantity: 2, product: { stock: 98 } }] } } });
+      // Counts read from the counter tables the order's triggers wrote count it too: a read of a
+      // counter waits for the writes of the table it counts (src/db/counters.ts).
+      const [[truth]] = await primary.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n, SUM(user_id = 1) AS mine, SUM(status = 'PENDING') AS pending FROM orders");
+      const counts = await server.gql('{ orders { totalCount } pending: orders(filter: { status: PENDING }) { totalCount } user(id: "1") { orderCount orders { totalCount } } }');
+      expect(counts.body).toEqual({
+        data: { orders: { totalCount: Number(truth!.n) }, pending: { totalCount: Number(truth!.pending) }, user: { orderCount: Number(truth!.mine), orders: { totalCount: Number(truth!.mine) } } },
+      });
+      expect(Number(truth!.mine)).toBeGreaterThan(0);
       // Users were not written: read on the replica, which has them.
       const before = server.app.db.replicas()[0]!.reads;
       expect((await server.gql('{ user(id: "2") { name } }')).body).toEqual({ data: { user: { name: 'Bob' } } });

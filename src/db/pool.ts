@@ -12,6 +12,7 @@
 import type { CompiledQuery, QueryResult } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
+import { sourceTable } from './counters.ts';
 import { createRunner, isPlainRead, type Runner } from './direct.ts';
 import { createReplicaSet, type ReplicaState } from './replicas.ts';
 import { formatGtidPosition, mergeGtidPositions } from './replication/gtid-position.ts';
@@ -109,7 +110,8 @@ const tablesOfText = new Map<string, readonly string[]>();
 function tablesRead(sql: string): readonly string[] {
   let tables = tablesOfText.get(sql);
   if (!tables) {
-    tables = [...new Set([...sql.matchAll(READ_TABLE)].map((match) => match[1]!.toLowerCase()))];
+    // A counter table stands for the table it counts (counters.ts): its triggers write both in one commit.
+    tables = [...new Set([...sql.matchAll(READ_TABLE)].map((match) => sourceTable(match[1]!.toLowerCase())))];
     // Statement texts repeat per query shape; loaders' IN lists vary in length, so the map is bounded.
     if (tablesOfText.size >= 5000) tablesOfText.clear();
     tablesOfText.set(sql, tables);

@@ -17,6 +17,7 @@ import {
   type SqlBool,
 } from 'kysely';
 import { renderConditions, type Condition } from './conditions.ts';
+import { counterCount } from './counters.ts';
 import type { Database } from './database.ts';
 import type { SqlSession } from './direct.ts';
 
@@ -60,8 +61,23 @@ export function run(session: SqlSession, query: Compilable<unknown>): Promise<Qu
 export function where(conditions: readonly Condition[], table: string): RawBuilder<SqlBool> {
   const params: unknown[] = [];
   const text = renderConditions(conditions, table, params);
-  // The rendered text holds no `?` but its placeholders (names and operators
-  // only), so it splits into the template strings around the parameters.
+  return withParams<SqlBool>(text, params);
+}
+
+/**
+ * The number of rows of `table` meeting `conditions`, as a select expression:
+ * from a counter when one represents exactly these conditions (counters.ts),
+ * else COUNT(*) of the query's rows.
+ */
+export function countOf(table: string, conditions: readonly Condition[]): RawBuilder<string> {
+  const params: unknown[] = [];
+  return withParams<string>(counterCount(table, conditions, params) ?? 'COUNT(*)', params);
+}
+
+/** SQL text whose only `?` are its placeholders, with their values, as a Kysely expression. */
+function withParams<T>(text: string, params: readonly unknown[]): RawBuilder<T> {
+  // The text holds no `?` but its placeholders (names and operators only), so
+  // it splits into the template strings around the parameters.
   const strings = text.split('?');
-  return sql<SqlBool>(Object.assign([...strings], { raw: strings }) as unknown as TemplateStringsArray, ...params);
+  return sql<T>(Object.assign([...strings], { raw: strings }) as unknown as TemplateStringsArray, ...params);
 }

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import type { Condition } from '../db/conditions.ts';
 import type { OrderItemRow, OrderRow } from '../db/database.ts';
 import type { SqlSession } from '../db/direct.ts';
-import { all, first, qb, where } from '../db/query-builder.ts';
+import { all, countOf, first, qb, where } from '../db/query-builder.ts';
 import { COUNTS_AS_SPENT, ORDER_TABLE } from './order.fields.ts';
 import { toListStats, type ListStats } from '../db/sql-helpers.ts';
 
@@ -33,7 +33,7 @@ export async function findOrdersPage(
 export async function countOrders(db: SqlSession, conditions: readonly Condition[]): Promise<ListStats> {
   const row = await first(
     db,
-    filtered(conditions).select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.min<string | null>('id').as('minId')]),
+    filtered(conditions).select((eb) => [countOf(ORDER_TABLE, conditions).as('count'), eb.fn.min<string | null>('id').as('minId')]),
   );
   return toListStats(row);
 }

@@ -4,7 +4,7 @@
 import type { Condition } from '../db/conditions.ts';
 import type { ProductRow } from '../db/database.ts';
 import type { SqlSession } from '../db/direct.ts';
-import { all, first, qb, where } from '../db/query-builder.ts';
+import { all, countOf, first, qb, where } from '../db/query-builder.ts';
 import { toListStats, type ListStats } from '../db/sql-helpers.ts';
 import { PRODUCT_TABLE } from './product.fields.ts';
 
@@ -31,7 +31,7 @@ export async function findProductsPage(
 export async function countProducts(db: SqlSession, conditions: readonly Condition[]): Promise<ListStats> {
   const row = await first(
     db,
-    filtered(conditions).select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.min<string | null>('id').as('minId')]),
+    filtered(conditions).select((eb) => [countOf(PRODUCT_TABLE, conditions).as('count'), eb.fn.min<string | null>('id').as('minId')]),
   );
   return toListStats(row);
 }

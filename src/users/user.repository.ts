@@ -5,7 +5,7 @@ import type { Condition } from '../db/conditions.ts';
 import type { UserRow } from '../db/database.ts';
 import type { SqlSession } from '../db/direct.ts';
 import { driverErrorCode } from '../db/driver-errors.ts';
-import { all, first, qb, run, where } from '../db/query-builder.ts';
+import { all, countOf, first, qb, run, where } from '../db/query-builder.ts';
 import { toListStats, type ListStats } from '../db/sql-helpers.ts';
 import { ConflictError } from '../errors.ts';
 import { USER_TABLE } from './user.fields.ts';
@@ -31,7 +31,7 @@ export async function findUsersPage(db: SqlSession, args: { first: number; after
 export async function countUsers(db: SqlSession, conditions: readonly Condition[]): Promise<ListStats> {
   const row = await first(
     db,
-    filtered(conditions).select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.min<string | null>('id').as('minId')]),
+    filtered(conditions).select((eb) => [countOf(USER_TABLE, conditions).as('count'), eb.fn.min<string | null>('id').as('minId')]),
   );
   return toListStats(row);
 }

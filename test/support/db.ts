@@ -5,6 +5,7 @@
 import mysql from 'mysql2/promise';
 import { inject } from 'vitest';
 import { configWith, loadConfig, type Config } from '../../src/config.ts';
+import { COUNTER_TABLES } from '../../src/db/counters.ts';
 import { migrate } from '../../src/db/startup.ts';
 
 export function testServerUrl(): URL {
@@ -72,8 +73,13 @@ export async function sqlConnection(config: Config) {
   return adminConnection(config.database.name);
 }
 
+/**
+ * Empties the four tables, and the counters (src/db/counters.ts) with them:
+ * TRUNCATE fires no trigger, so counters left behind would count rows gone.
+ */
 export async function truncateAll(conn: mysql.Connection): Promise<void> {
+  const counters = Object.keys(COUNTER_TABLES).map((table) => `TRUNCATE ${table};`).join(' ');
   await conn.query(
-    'SET FOREIGN_KEY_CHECKS = 0; TRUNCATE order_items; TRUNCATE orders; TRUNCATE products; TRUNCATE users; SET FOREIGN_KEY_CHECKS = 1;',
+    `SET FOREIGN_KEY_CHECKS = 0; TRUNCATE order_items; TRUNCATE orders; TRUNCATE products; TRUNCATE users; ${counters} SET FOREIGN_KEY_CHECKS = 1;`,
   );
 }
