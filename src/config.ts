@@ -16,6 +16,8 @@ export interface Config {
   readonly dbPoolSize: number;
   readonly logLevel: LogLevel;
   readonly migrateOnStart: boolean;
+  /** How often this process folds the counters' deltas into their totals (COUNTER_COMPACT_MS, src/db/counter-compaction.ts); 0 = never. */
+  readonly counterCompactMs: number;
   /** Upper bound on keys per DataLoader batch (far below MySQL's 65,535 placeholders). */
   readonly maxBatchSize: number;
   /** Concurrent items of restockProducts (never more than the pool can serve). */
@@ -218,6 +220,7 @@ export function loadConfig(env: Env = process.env): Config {
     dbPoolSize,
     logLevel,
     migrateOnStart: bool(env, 'MIGRATE_ON_START', true),
+    counterCompactMs: int(env, 'COUNTER_COMPACT_MS', 1000, 0, 3_600_000),
     maxBatchSize: int(env, 'MAX_BATCH_SIZE', 1000, 1, 10000),
     restockConcurrency: Math.min(int(env, 'RESTOCK_CONCURRENCY', 4, 1, 100), dbPoolSize),
     redisUrl,

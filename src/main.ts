@@ -4,6 +4,7 @@
 // SIGTERM/SIGINT (the last spans exported before the exit).
 import { createServer, type ServerResponse } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { startCounterCompaction } from './db/counter-compaction.ts';
 import { waitForDatabase } from './db/startup.ts';
 import { LinkedList } from './linked-list.ts';
 import { createLogger } from './logger.ts';
@@ -51,6 +52,8 @@ await waitForDatabase(config, log, { migrate: config.migrateOnStart });
 // Background jobs run beside the requests, on a pool of their own (JOB_WORKERS=0: none here).
 const jobWorkers = config.jobs.workers > 0 ? startJobWorkers(config, log, undefined, tracing) : null;
 const app = createApp(config, { logger: log, jobs: jobWorkers, tracing });
+// The count triggers' deltas folded into the counters' totals (COUNTER_COMPACT_MS=0: not here).
+const compaction = startCounterCompaction(config, log);
 const server = createServer(app.handle);
 server.keepAliveTimeout = 65_000;
 // A client that takes longer than a whole request may take to send its request is cut off.
@@ -92,6 +95,7 @@ stop = async (signal: string) => {
   }
   // Running jobs stop at their next batch and go back to the queue for another worker.
   await jobWorkers?.close(graceMs).catch((error: unknown) => log.error({ err: error }, 'error while stopping the job workers'));
+  await compaction?.close().catch((error: unknown) => log.error({ err: error }, 'error while stopping the counter fold'));
   const poolClosed = app.close().then(
     () => true,
     (error: unknown) => {

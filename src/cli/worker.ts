@@ -3,6 +3,7 @@
 // SIGTERM/SIGINT: stop claiming, let running jobs stop at their next batch
 // and go back to the queue (another worker resumes them), exit 0.
 import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { startCounterCompaction } from '../db/counter-compaction.ts';
 import { waitForDatabase } from '../db/startup.ts';
 import { startJobWorkers } from '../jobs/start.ts';
 import { createLogger } from '../logger.ts';
@@ -39,4 +40,9 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 }
 await waitForDatabase(config, log, { migrate: config.migrateOnStart });
 const workers = startJobWorkers(config, log, undefined, tracing);
-close = (graceMs) => workers.close(graceMs);
+// Worker processes fold the count triggers' deltas too (COUNTER_COMPACT_MS=0: not here).
+const compaction = startCounterCompaction(config, log);
+close = async (graceMs) => {
+  await workers.close(graceMs);
+  await compaction?.close();
+};
