@@ -12,7 +12,7 @@
 import type { FieldDef } from '../fields.ts';
 import { FORMATS } from '../formats.ts';
 import { COUNTS_AS_SPENT } from '../orders/order.fields.ts';
-import type { ConnectionPlan, ObjectPlan, OperationPlan, PlanValue, RootPlan } from './plan.ts';
+import type { ConnectionPart, ConnectionPlan, ObjectPlan, OperationPlan, PlanValue, RootPlan } from './plan.ts';
 import { MAX_ID } from '../values.ts';
 import { renderConditions } from '../db/conditions.ts';
 import { counterCount } from '../db/counters.ts';
@@ -142,6 +142,31 @@ function cursorSql(kind: string, idRef: string): string {
   return `REPLACE(REPLACE(REPLACE(TO_BASE64(CONCAT(${lit(`${kind}:`)}, ${idRef})), '=', ''), '+', '-'), '/', '_')`;
 }
 
+/** The connection's totalCount: from a counter when one represents its conditions (counters.ts), else COUNT(*) of its rows. */
+function countJson(b: Builder, c: ConnectionPlan, parent: string | null): string {
+  const x = b.alias();
+  const ofUser = c.ofParentUser && parent ? `${parent}.id` : null;
+  return counterCount(TABLE[c.entity], c.where, b.params, ofUser) ?? `(SELECT COUNT(*) FROM ${TABLE[c.entity]} ${x} WHERE ${baseWhere(b, x, c, parent)})`;
+}
+
+/** hasPreviousPage: whether a row of the list lies at or before the cursor (false on a first page). */
+function hasPreviousJson(b: Builder, c: ConnectionPlan, parent: string | null): string {
+  if (c.afterId === null) return `'false'`;
+  const x = b.alias();
+  return `IF(EXISTS(SELECT 1 FROM ${TABLE[c.entity]} ${x} WHERE ${baseWhere(b, x, c, parent)} AND ${x}.id <= ${b.param(c.afterId)}), 'true', 'false')`;
+}
+
+/** A CONCAT(...) writing one edge of the row at alias `x`. */
+function edgeJson(b: Builder, x: string, kind: string, parts: Extract<ConnectionPart, { kind: 'edges' }>['fields']): string {
+  const fields = parts.map((f, i) => {
+    const head = lit(`${i === 0 ? '{' : ','}${JSON.stringify(f.key)}:`);
+    if (f.part === 'cursor') return `${head}, '"', ${cursorSql(kind, `${x}.id`)}, '"'`;
+    if (f.part === 'node') return `${head}, ${objectJson(b, x, f.object!)}`;
+    return `${head}, ${lit(f.json!)}`;
+  });
+  return `CONCAT(${fields.join(', ')}, ${lit(fields.length ? '}' : '{}')})`;
+}
+
 /** CONCAT arguments writing a whole connection object. */
 function connectionJson(b: Builder, c: ConnectionPlan, parent: string | null): string {
   const table = TABLE[c.entity];
@@ -170,12 +195,9 @@ function connectionJson(b: Builder, c: ConnectionPlan, parent: string | null): s
       case 'literal':
         out.push(lit(part.json));
         break;
-      case 'totalCount': {
-        const x = b.alias();
-        const ofUser = c.ofParentUser && parent ? `${parent}.id` : null;
-        out.push(counterCount(table, c.where, b.params, ofUser) ?? `(SELECT COUNT(*) FROM ${table} ${x} WHERE ${baseWhere(b, x, c, parent)})`);
+      case 'totalCount':
+        out.push(countJson(b, c, parent));
         break;
-      }
       case 'nodes': {
         const x = b.alias();
         out.push(`'[', (SELECT COALESCE(GROUP_CONCAT(${objectJson(b, x, part.object)} ORDER BY ${x}.id SEPARATOR ','), '') FROM ${pageFrom(x)}), ']'`);
@@ -183,14 +205,7 @@ function connectionJson(b: Builder, c: ConnectionPlan, parent: string | null): s
       }
       case 'edges': {
         const x = b.alias();
-        const fields = part.fields.map((f, i) => {
-          const head = lit(`${i === 0 ? '{' : ','}${JSON.stringify(f.key)}:`);
-          if (f.part === 'cursor') return `${head}, '"', ${cursorSql(kind, `${x}.id`)}, '"'`;
-          if (f.part === 'node') return `${head}, ${objectJson(b, x, f.object!)}`;
-          return `${head}, ${lit(f.json!)}`;
-        });
-        const edge = `CONCAT(${fields.join(', ')}, ${lit(fields.length ? '}' : '{}')})`;
-        out.push(`'[', (SELECT COALESCE(GROUP_CONCAT(${edge} ORDER BY ${x}.id SEPARATOR ','), '') FROM ${pageFrom(x)}), ']'`);
+        out.push(`'[', (SELECT COALESCE(GROUP_CONCAT(${edgeJson(b, x, kind, part.fields)} ORDER BY ${x}.id SEPARATOR ','), '') FROM ${pageFrom(x)}), ']'`);
         break;
       }
       case 'pageInfo': {
@@ -208,9 +223,7 @@ function connectionJson(b: Builder, c: ConnectionPlan, parent: string | null): s
               return `${head}, IF(${next}, 'true', 'false')`;
             }
             case 'hasPreviousPage':
-              return c.afterId === null
-                ? `${head}, 'false'`
-                : `${head}, IF(EXISTS(SELECT 1 FROM ${table} ${x} WHERE ${baseWhere(b, x, c, parent)} AND ${x}.id <= ${b.param(c.afterId)}), 'true', 'false')`;
+              return `${head}, ${hasPreviousJson(b, c, parent)}`;
             case 'startCursor':
             case 'endCursor': {
               const agg = f.part === 'startCursor' ? 'MIN' : 'MAX';
@@ -228,6 +241,85 @@ function connectionJson(b: Builder, c: ConnectionPlan, parent: string | null): s
   return out.join(', ');
 }
 
+/** Whether a part of the connection reads its page: its rows, hasNextPage or a cursor. */
+function readsPage(c: ConnectionPlan): boolean {
+  return c.parts.some(
+    ({ part }) =>
+      part.kind === 'nodes' ||
+      part.kind === 'edges' ||
+      (part.kind === 'pageInfo' && part.fields.some((f) => f.part === 'hasNextPage' || f.part === 'startCursor' || f.part === 'endCursor')),
+  );
+}
+
+/**
+ * A root connection (no parent row) whose page is read ONCE: a derived table
+ * of the first+1 rows after the cursor, in id order, numbered, and every
+ * part an aggregate over it: the rows and cursors from the first `first`
+ * (numbers 1..first), hasNextPage from the row count (first+1 means more
+ * follow), and totalCount from the same count when the page proves it (a
+ * first page shorter than first+1 rows has read every row), else the count
+ * expression as connectionJson builds it. The filter is evaluated once for the
+ * page, as the hand-written `LIMIT first + 1` does, instead of once for the
+ * cutoff, once for hasNextPage and once per part reading the page. The rows
+ * are numbered outside the LIMIT (a window over the base table would number
+ * every matching row before the LIMIT applies); IF keeps the nested
+ * subqueries of row first+1 from running.
+ */
+function rootConnectionJson(b: Builder, c: ConnectionPlan): string {
+  const table = TABLE[c.entity];
+  const kind = CURSOR_KIND[c.entity];
+  const x = b.alias();
+  const inPage = (expr: string) => `IF(${x}.rn_ <= ${c.first}, ${expr}, NULL)`;
+  const list = (expr: string) => `'[', COALESCE(GROUP_CONCAT(${inPage(expr)} ORDER BY ${x}.id SEPARATOR ','), ''), ']'`;
+  const out: string[] = [];
+  c.parts.forEach(({ key, part }, index) => {
+    out.push(lit(`${index === 0 ? '{' : ','}${JSON.stringify(key)}:`));
+    switch (part.kind) {
+      case 'literal':
+        out.push(lit(part.json));
+        break;
+      case 'totalCount': {
+        const counted = countJson(b, c, null);
+        out.push(c.afterId === null ? `IF(COUNT(*) <= ${c.first}, COUNT(*), ${counted})` : counted);
+        break;
+      }
+      case 'nodes':
+        out.push(list(objectJson(b, x, part.object)));
+        break;
+      case 'edges':
+        out.push(list(edgeJson(b, x, kind, part.fields)));
+        break;
+      case 'pageInfo': {
+        const fields = part.fields.map((f, i) => {
+          const head = lit(`${i === 0 ? '{' : ','}${JSON.stringify(f.key)}:`);
+          switch (f.part) {
+            case 'typename':
+              return `${head}, ${lit(f.json!)}`;
+            case 'hasNextPage':
+              return `${head}, IF(COUNT(*) > ${c.first}, 'true', 'false')`;
+            case 'hasPreviousPage':
+              return `${head}, ${hasPreviousJson(b, c, null)}`;
+            case 'startCursor':
+            case 'endCursor': {
+              const id = `${f.part === 'startCursor' ? 'MIN' : 'MAX'}(${inPage(`${x}.id`)})`;
+              return `${head}, COALESCE(CONCAT('"', ${cursorSql(kind, id)}, '"'), 'null')`;
+            }
+          }
+        });
+        out.push(`CONCAT(${fields.join(', ')}, ${lit(fields.length ? '}' : '{}')})`);
+        break;
+      }
+    }
+  });
+  out.push(lit(c.parts.length ? '}' : '{}'));
+  // The FROM after the select list: its parameters follow the list's.
+  const q = b.alias();
+  const y = b.alias();
+  const after = c.afterId !== null ? ` AND ${y}.id > ${b.param(c.afterId)}` : '';
+  const page = `SELECT * FROM ${table} ${y} WHERE ${baseWhere(b, y, c, null)}${after} ORDER BY ${y}.id LIMIT ${c.first + 1}`;
+  return `(SELECT CONCAT(${out.join(', ')}) FROM (SELECT ${q}.*, ROW_NUMBER() OVER (ORDER BY ${q}.id) AS rn_ FROM (${page}) ${q}) ${x})`;
+}
+
 function rootJson(b: Builder, root: RootPlan): string {
   switch (root.kind) {
     case 'literal':
@@ -241,7 +333,7 @@ function rootJson(b: Builder, root: RootPlan): string {
       return `(SELECT ${objectJson(b, x, root.object)} FROM ${TABLE[root.entity]} ${x} WHERE ${singleWhere(b, x, root)})`;
     }
     case 'connection':
-      return `CONCAT(${connectionJson(b, root.connection, null)})`;
+      return readsPage(root.connection) ? rootConnectionJson(b, root.connection) : `CONCAT(${connectionJson(b, root.connection, null)})`;
   }
 }
 
