@@ -312,11 +312,13 @@ function rootConnectionJson(b: Builder, c: ConnectionPlan): string {
     }
   });
   out.push(lit(c.parts.length ? '}' : '{}'));
-  // The FROM after the select list: its parameters follow the list's.
+  // The FROM comes after the select list in the text, so its parameters are
+  // pushed after the list's, and in text order (the conditions, then the cursor).
   const q = b.alias();
   const y = b.alias();
+  const where = baseWhere(b, y, c, null);
   const after = c.afterId !== null ? ` AND ${y}.id > ${b.param(c.afterId)}` : '';
-  const page = `SELECT * FROM ${table} ${y} WHERE ${baseWhere(b, y, c, null)}${after} ORDER BY ${y}.id LIMIT ${c.first + 1}`;
+  const page = `SELECT * FROM ${table} ${y} WHERE ${where}${after} ORDER BY ${y}.id LIMIT ${c.first + 1}`;
   return `(SELECT CONCAT(${out.join(', ')}) FROM (SELECT ${q}.*, ROW_NUMBER() OVER (ORDER BY ${q}.id) AS rn_ FROM (${page}) ${q}) ${x})`;
 }
 
