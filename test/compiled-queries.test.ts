@@ -94,6 +94,26 @@ describe('compiled queries give the same response as the resolvers', () => {
     throw new Error('walk did not end');
   });
 
+  it('filtered root lists walked page by page: the filter and the cursor both bound (parameters in text order), every page and count alike', async () => {
+    const lists = [
+      ['users', '{ search: "Filler" }'],
+      ['orders', '{ status: PAID }'],
+      ['products', '{ search: "e", minPrice: "0.10" }'],
+    ] as const;
+    for (const [field, filter] of lists) {
+      for (const first of [1, 2, 5]) {
+        let after: string | null = null;
+        for (let page = 0; page < 20; page++) {
+          const q = `query($a: String) { ${field}(first: ${first}, after: $a, filter: ${filter}) { totalCount nodes { id } edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
+          expect(await same(q, { a: after })).toBe(1);
+          const res: any = await compiled.gql(q, { a: after });
+          if (!res.body.data[field].pageInfo.hasNextPage) break;
+          after = res.body.data[field].pageInfo.endCursor;
+        }
+      }
+    }
+  });
+
   it('nested connections with first, after, status, totalCount and pageInfo', async () => {
     const first = await compiled.gql(`{ user(id: "${id.u1}") { orders(first: 2) { pageInfo { endCursor } } } }`);
     const after = first.body.data.user.orders.pageInfo.endCursor;
