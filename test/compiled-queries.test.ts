@@ -125,6 +125,15 @@ describe('compiled queries give the same response as the resolvers', () => {
       e: orders(first: 100) { pageInfo { hasNextPage } }
     } } }`;
     expect(await same(q, { a: after })).toBe(1);
+    // An empty page (after the last order) beside counts and EXISTS of the same parent row.
+    const past = Buffer.from('Order:18446744073709551615').toString('base64url');
+    const empty = `query($a: String) { users(first: 3) { nodes { id
+      f: orders(first: 2, after: $a) { totalCount nodes { id } edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }
+      g: orders(first: 0) { totalCount pageInfo { hasNextPage hasPreviousPage } }
+      h: orders(first: 1, status: SHIPPED) { totalCount nodes { id } pageInfo { hasNextPage endCursor } }
+    } } }`;
+    expect(await same(empty, { a: past })).toBe(1);
+    expect(await same(empty, { a: after })).toBe(1);
   });
 
   it('aliases, named and inline fragments, duplicate fields and __typename', async () => {

@@ -167,109 +167,68 @@ function edgeJson(b: Builder, x: string, kind: string, parts: Extract<Connection
   return `CONCAT(${fields.join(', ')}, ${lit(fields.length ? '}' : '{}')})`;
 }
 
-/** CONCAT arguments writing a whole connection object. */
-function connectionJson(b: Builder, c: ConnectionPlan, parent: string | null): string {
-  const table = TABLE[c.entity];
-  const kind = CURSOR_KIND[c.entity];
-  const afterCond = (x: string) => (c.afterId !== null ? ` AND ${x}.id > ${b.param(c.afterId)}` : '');
-  // The id of the Nth row of the page, or NULL when fewer than N rows follow.
-  const cutoff = () => {
-    const x = b.alias();
-    return `(SELECT ${x}.id FROM ${table} ${x} WHERE ${baseWhere(b, x, c, parent)}${afterCond(x)} ORDER BY ${x}.id LIMIT 1 OFFSET ${c.first - 1})`;
-  };
-  const pageWhere = (x: string) =>
-    c.first === 0 ? 'FALSE' : `${baseWhere(b, x, c, parent)}${afterCond(x)} AND ${x}.id <= COALESCE(${cutoff()}, ${MAX_ID.toString()})`;
-  // The page's rows as `FROM ...` for alias x. At the root a derived table
-  // with LIMIT reads just the page by primary key; correlated to a parent row
-  // (no LATERAL in MariaDB) the cutoff id bounds the range instead.
-  const pageFrom = (x: string) => {
-    if (parent !== null || c.first === 0) return `${table} ${x} WHERE ${pageWhere(x)}`;
-    const y = b.alias();
-    return `(SELECT * FROM ${table} ${y} WHERE ${baseWhere(b, y, c, parent)}${afterCond(y)} ORDER BY ${y}.id LIMIT ${c.first}) ${x}`;
-  };
-
-  const out: string[] = [];
-  c.parts.forEach(({ key, part }, index) => {
-    out.push(lit(`${index === 0 ? '{' : ','}${JSON.stringify(key)}:`));
-    switch (part.kind) {
-      case 'literal':
-        out.push(lit(part.json));
-        break;
-      case 'totalCount':
-        out.push(countJson(b, c, parent));
-        break;
-      case 'nodes': {
-        const x = b.alias();
-        out.push(`'[', (SELECT COALESCE(GROUP_CONCAT(${objectJson(b, x, part.object)} ORDER BY ${x}.id SEPARATOR ','), '') FROM ${pageFrom(x)}), ']'`);
-        break;
-      }
-      case 'edges': {
-        const x = b.alias();
-        out.push(`'[', (SELECT COALESCE(GROUP_CONCAT(${edgeJson(b, x, kind, part.fields)} ORDER BY ${x}.id SEPARATOR ','), '') FROM ${pageFrom(x)}), ']'`);
-        break;
-      }
-      case 'pageInfo': {
-        const fields = part.fields.map((f, i) => {
-          const head = lit(`${i === 0 ? '{' : ','}${JSON.stringify(f.key)}:`);
-          const x = b.alias();
-          switch (f.part) {
-            case 'typename':
-              return `${head}, ${lit(f.json!)}`;
-            case 'hasNextPage': {
-              const next =
-                c.first === 0
-                  ? `EXISTS(SELECT 1 FROM ${table} ${x} WHERE ${baseWhere(b, x, c, parent)}${afterCond(x)})`
-                  : `EXISTS(SELECT 1 FROM ${table} ${x} WHERE ${baseWhere(b, x, c, parent)}${afterCond(x)} AND ${x}.id > ${cutoff()})`;
-              return `${head}, IF(${next}, 'true', 'false')`;
-            }
-            case 'hasPreviousPage':
-              return `${head}, ${hasPreviousJson(b, c, parent)}`;
-            case 'startCursor':
-            case 'endCursor': {
-              const agg = f.part === 'startCursor' ? 'MIN' : 'MAX';
-              const id = `(SELECT ${agg}(${x}.id) FROM ${pageFrom(x)})`;
-              return `${head}, COALESCE(CONCAT('"', ${cursorSql(kind, id)}, '"'), 'null')`;
-            }
-          }
-        });
-        out.push(`CONCAT(${fields.join(', ')}, ${lit(fields.length ? '}' : '{}')})`);
-        break;
-      }
-    }
-  });
-  out.push(lit(c.parts.length ? '}' : '{}'));
-  return out.join(', ');
+/** ` AND x.id > <after>` when the page starts after a cursor. */
+function afterCond(b: Builder, c: ConnectionPlan, x: string): string {
+  return c.afterId !== null ? ` AND ${x}.id > ${b.param(c.afterId)}` : '';
 }
 
-/** Whether a part of the connection reads its page: its rows, hasNextPage or a cursor. */
-function readsPage(c: ConnectionPlan): boolean {
+/** The id of the Nth row of a parent row's page (after the cursor), or NULL when fewer than N rows follow. */
+function cutoffSql(b: Builder, c: ConnectionPlan, parent: string): string {
+  const x = b.alias();
+  return `(SELECT ${x}.id FROM ${TABLE[c.entity]} ${x} WHERE ${baseWhere(b, x, c, parent)}${afterCond(b, c, x)} ORDER BY ${x}.id LIMIT 1 OFFSET ${c.first - 1})`;
+}
+
+/**
+ * Whether a part of the connection is an aggregate of its page's rows: its
+ * rows or a cursor, and at the root hasNextPage (the page's row count; under
+ * a parent row it is an EXISTS of its own).
+ */
+function readsPage(c: ConnectionPlan, root: boolean): boolean {
   return c.parts.some(
     ({ part }) =>
       part.kind === 'nodes' ||
       part.kind === 'edges' ||
-      (part.kind === 'pageInfo' && part.fields.some((f) => f.part === 'hasNextPage' || f.part === 'startCursor' || f.part === 'endCursor')),
+      (part.kind === 'pageInfo' && part.fields.some((f) => (root && f.part === 'hasNextPage') || f.part === 'startCursor' || f.part === 'endCursor')),
   );
 }
 
 /**
- * A root connection (no parent row) whose page is read ONCE: a derived table
- * of the first+1 rows after the cursor, in id order, numbered, and every
- * part an aggregate over it: the rows and cursors from the first `first`
- * (numbers 1..first), hasNextPage from the row count (first+1 means more
- * follow), and totalCount from the same count when the page proves it (a
- * first page shorter than first+1 rows has read every row), else the count
- * expression as connectionJson builds it. The filter is evaluated once for the
- * page, as the hand-written `LIMIT first + 1` does, instead of once for the
- * cutoff, once for hasNextPage and once per part reading the page. The rows
- * are numbered outside the LIMIT (a window over the base table would number
- * every matching row before the LIMIT applies); IF keeps the nested
- * subqueries of row first+1 from running.
+ * A connection as ONE aggregate over its page's rows (alias x): every part
+ * that reads the page (rows, cursors, hasNextPage, a count the page proves)
+ * is an aggregate of the same rows, so the page is read once whatever the
+ * selection asks of it; counts and hasPreviousPage are scalar subqueries
+ * beside them.
+ *
+ * - At the root (no parent row): a derived table of the first+1 rows after
+ *   the cursor, in id order, numbered. The rows and cursors come from the
+ *   first `first` (numbers 1..first), hasNextPage from the row count (first+1
+ *   means more follow), and totalCount from the same count when the page
+ *   proves it (a first page shorter than first+1 rows has read every row;
+ *   connections.ts provenCount is the resolvers' side of that rule), else the
+ *   count expression. The filter is evaluated once for the page, as the
+ *   hand-written `LIMIT first + 1` does, instead of once for a cutoff, once
+ *   for hasNextPage and once per part reading the page. The rows are
+ *   numbered outside the LIMIT (a window over the base table would number
+ *   every matching row before the LIMIT applies); IF keeps the nested
+ *   subqueries of row first+1 from running.
+ * - Under a parent row (User.orders; no LATERAL in MariaDB, and a derived
+ *   table cannot see the parent row): the parent's rows up to the Nth id (the
+ *   cutoff), with hasNextPage an EXISTS past the same cutoff.
+ *
+ * Without a part that reads the page, nothing reads it: the parts are counts,
+ * hasPreviousPage and literals.
  */
-function rootConnectionJson(b: Builder, c: ConnectionPlan): string {
-  const table = TABLE[c.entity];
+function connectionJson(b: Builder, c: ConnectionPlan, parent: string | null): string {
   const kind = CURSOR_KIND[c.entity];
+  const root = parent === null;
+  // A parent row's page of 0 rows is no page at all: an aggregate over an
+  // impossible WHERE (FALSE, or a range the optimizer proves empty) makes
+  // MariaDB answer its correlated subqueries beside the aggregates (counts,
+  // EXISTS) as NULL/false instead of evaluating them.
+  const none = !root && c.first === 0;
+  const paged = !none && readsPage(c, root);
   const x = b.alias();
-  const inPage = (expr: string) => `IF(${x}.rn_ <= ${c.first}, ${expr}, NULL)`;
+  const inPage = (expr: string) => (root ? `IF(${x}.rn_ <= ${c.first}, ${expr}, NULL)` : expr);
   const list = (expr: string) => `'[', COALESCE(GROUP_CONCAT(${inPage(expr)} ORDER BY ${x}.id SEPARATOR ','), ''), ']'`;
   const out: string[] = [];
   c.parts.forEach(({ key, part }, index) => {
@@ -279,15 +238,15 @@ function rootConnectionJson(b: Builder, c: ConnectionPlan): string {
         out.push(lit(part.json));
         break;
       case 'totalCount': {
-        const counted = countJson(b, c, null);
-        out.push(c.afterId === null ? `IF(COUNT(*) <= ${c.first}, COUNT(*), ${counted})` : counted);
+        const counted = countJson(b, c, parent);
+        out.push(paged && root && c.afterId === null ? `IF(COUNT(*) <= ${c.first}, COUNT(*), ${counted})` : counted);
         break;
       }
       case 'nodes':
-        out.push(list(objectJson(b, x, part.object)));
+        out.push(none ? `'[]'` : list(objectJson(b, x, part.object)));
         break;
       case 'edges':
-        out.push(list(edgeJson(b, x, kind, part.fields)));
+        out.push(none ? `'[]'` : list(edgeJson(b, x, kind, part.fields)));
         break;
       case 'pageInfo': {
         const fields = part.fields.map((f, i) => {
@@ -296,11 +255,16 @@ function rootConnectionJson(b: Builder, c: ConnectionPlan): string {
             case 'typename':
               return `${head}, ${lit(f.json!)}`;
             case 'hasNextPage':
-              return `${head}, IF(COUNT(*) > ${c.first}, 'true', 'false')`;
+              if (root) return `${head}, IF(COUNT(*) > ${c.first}, 'true', 'false')`;
+              // A parent row's page shorter than first has nothing after it: no EXISTS to run.
+              return paged
+                ? `${head}, IF(COUNT(*) < ${c.first}, 'false', IF(${nextExists(b, c, parent)}, 'true', 'false'))`
+                : `${head}, IF(${nextExists(b, c, parent)}, 'true', 'false')`;
             case 'hasPreviousPage':
-              return `${head}, ${hasPreviousJson(b, c, null)}`;
+              return `${head}, ${hasPreviousJson(b, c, parent)}`;
             case 'startCursor':
             case 'endCursor': {
+              if (none) return `${head}, 'null'`;
               const id = `${f.part === 'startCursor' ? 'MIN' : 'MAX'}(${inPage(`${x}.id`)})`;
               return `${head}, COALESCE(CONCAT('"', ${cursorSql(kind, id)}, '"'), 'null')`;
             }
@@ -312,14 +276,37 @@ function rootConnectionJson(b: Builder, c: ConnectionPlan): string {
     }
   });
   out.push(lit(c.parts.length ? '}' : '{}'));
+  const json = `CONCAT(${out.join(', ')})`;
+  if (!paged) return json;
   // The FROM comes after the select list in the text, so its parameters are
-  // pushed after the list's, and in text order (the conditions, then the cursor).
+  // pushed after the list's, and in text order.
+  return `(SELECT ${json} FROM ${pageFrom(b, c, parent, x)})`;
+}
+
+/** `FROM` text of a connection's page rows as alias x (see connectionJson). */
+function pageFrom(b: Builder, c: ConnectionPlan, parent: string | null, x: string): string {
+  const table = TABLE[c.entity];
+  if (parent !== null) {
+    const where = baseWhere(b, x, c, parent);
+    const after = afterCond(b, c, x);
+    return `${table} ${x} WHERE ${where}${after} AND ${x}.id <= COALESCE(${cutoffSql(b, c, parent)}, ${MAX_ID.toString()})`;
+  }
   const q = b.alias();
   const y = b.alias();
   const where = baseWhere(b, y, c, null);
-  const after = c.afterId !== null ? ` AND ${y}.id > ${b.param(c.afterId)}` : '';
-  const page = `SELECT * FROM ${table} ${y} WHERE ${where}${after} ORDER BY ${y}.id LIMIT ${c.first + 1}`;
-  return `(SELECT CONCAT(${out.join(', ')}) FROM (SELECT ${q}.*, ROW_NUMBER() OVER (ORDER BY ${q}.id) AS rn_ FROM (${page}) ${q}) ${x})`;
+  const after = afterCond(b, c, y);
+  const page = `SELECT * FROM ${TABLE[c.entity]} ${y} WHERE ${where}${after} ORDER BY ${y}.id LIMIT ${c.first + 1}`;
+  return `(SELECT ${q}.*, ROW_NUMBER() OVER (ORDER BY ${q}.id) AS rn_ FROM (${page}) ${q}) ${x}`;
+}
+
+/** Under a parent row: whether rows follow the page (past the cutoff; any row at all when first is 0). */
+function nextExists(b: Builder, c: ConnectionPlan, parent: string): string {
+  const x = b.alias();
+  const where = baseWhere(b, x, c, parent);
+  const after = afterCond(b, c, x);
+  return c.first === 0
+    ? `EXISTS(SELECT 1 FROM ${TABLE[c.entity]} ${x} WHERE ${where}${after})`
+    : `EXISTS(SELECT 1 FROM ${TABLE[c.entity]} ${x} WHERE ${where}${after} AND ${x}.id > ${cutoffSql(b, c, parent)})`;
 }
 
 function rootJson(b: Builder, root: RootPlan): string {
@@ -335,7 +322,7 @@ function rootJson(b: Builder, root: RootPlan): string {
       return `(SELECT ${objectJson(b, x, root.object)} FROM ${TABLE[root.entity]} ${x} WHERE ${singleWhere(b, x, root)})`;
     }
     case 'connection':
-      return readsPage(root.connection) ? rootConnectionJson(b, root.connection) : `CONCAT(${connectionJson(b, root.connection, null)})`;
+      return connectionJson(b, root.connection, null);
   }
 }
 
