@@ -4,9 +4,11 @@
 // MariaDB ~40% more CPU on the Dashboard statement and write ", " and ": ",
 // so their text would have to be parsed and written again in Node (~1 ms a
 // body); Kysely's jsonArrayFrom/jsonObjectFrom do not run on MariaDB at all
-// (bench/json-variants.ts, bench/RESULTS.md). Per-parent "first N" uses a
-// correlated cutoff id (the Nth id) instead of LATERAL, which MariaDB lacks,
-// and instead of GROUP_CONCAT ... LIMIT, which MySQL lacks.
+// (bench/json-variants.ts, bench/RESULTS.md). A root list reads its page once,
+// as a derived table of first+1 rows that every part of the connection
+// aggregates (connectionJson). Per-parent "first N" uses a correlated cutoff
+// id (the Nth id) instead of LATERAL, which MariaDB lacks, and instead of
+// GROUP_CONCAT ... LIMIT, which MySQL lacks.
 // Every value a client sent is a bound parameter; the SQL text only carries
 // names and JSON punctuation chosen here.
 import type { FieldDef } from '../fields.ts';
