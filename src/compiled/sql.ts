@@ -230,7 +230,9 @@ function connectionJson(b: Builder, c: ConnectionPlan, parent: string | null): s
   const none = !root && c.first === 0;
   const paged = !none && readsPage(c, root);
   const x = b.alias();
-  const inPage = (expr: string) => (root ? `IF(${x}.rn_ <= ${c.first}, ${expr}, NULL)` : expr);
+  // Row first+1 is read only when hasNextPage or a count it may prove asks for it.
+  const extra = root && wantsExtraRow(c);
+  const inPage = (expr: string) => (extra ? `IF(${x}.rn_ <= ${c.first}, ${expr}, NULL)` : expr);
   const list = (expr: string) => `'[', COALESCE(GROUP_CONCAT(${inPage(expr)} ORDER BY ${x}.id SEPARATOR ','), ''), ']'`;
   const out: string[] = [];
   c.parts.forEach(({ key, part }, index) => {
@@ -282,11 +284,19 @@ function connectionJson(b: Builder, c: ConnectionPlan, parent: string | null): s
   if (!paged) return json;
   // The FROM comes after the select list in the text, so its parameters are
   // pushed after the list's, and in text order.
-  return `(SELECT ${json} FROM ${pageFrom(b, c, parent, x)})`;
+  return `(SELECT ${json} FROM ${pageFrom(b, c, parent, x, extra)})`;
+}
+
+/** At the root: whether a part needs row first+1, which tells hasNextPage and whether the page proves totalCount. */
+function wantsExtraRow(c: ConnectionPlan): boolean {
+  return c.parts.some(
+    ({ part }) =>
+      (part.kind === 'totalCount' && c.afterId === null) || (part.kind === 'pageInfo' && part.fields.some((f) => f.part === 'hasNextPage')),
+  );
 }
 
 /** `FROM` text of a connection's page rows as alias x (see connectionJson). */
-function pageFrom(b: Builder, c: ConnectionPlan, parent: string | null, x: string): string {
+function pageFrom(b: Builder, c: ConnectionPlan, parent: string | null, x: string, extra: boolean): string {
   const table = TABLE[c.entity];
   if (parent !== null) {
     const where = baseWhere(b, x, c, parent);
@@ -297,8 +307,8 @@ function pageFrom(b: Builder, c: ConnectionPlan, parent: string | null, x: strin
   const y = b.alias();
   const where = baseWhere(b, y, c, null);
   const after = afterCond(b, c, y);
-  const page = `SELECT * FROM ${TABLE[c.entity]} ${y} WHERE ${where}${after} ORDER BY ${y}.id LIMIT ${c.first + 1}`;
-  return `(SELECT ${q}.*, ROW_NUMBER() OVER (ORDER BY ${q}.id) AS rn_ FROM (${page}) ${q}) ${x}`;
+  const page = `SELECT * FROM ${TABLE[c.entity]} ${y} WHERE ${where}${after} ORDER BY ${y}.id LIMIT ${extra ? c.first + 1 : c.first}`;
+  return extra ? `(SELECT ${q}.*, ROW_NUMBER() OVER (ORDER BY ${q}.id) AS rn_ FROM (${page}) ${q}) ${x}` : `(${page}) ${x}`;
 }
 
 /** Under a parent row: whether rows follow the page (past the cutoff; any row at all when first is 0). */
