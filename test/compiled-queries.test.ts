@@ -134,6 +134,19 @@ describe('compiled queries give the same response as the resolvers', () => {
     } } }`;
     expect(await same(empty, { a: past })).toBe(1);
     expect(await same(empty, { a: after })).toBe(1);
+    // Under user(id), whose id is a bound value, the page is a derived table of its own.
+    for (const user of [id.u1, id.u2, id.u3]) {
+      const one = `query($a: String) { user(id: "${user}") { id
+        a: orders(first: 2) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id } } }
+        b: orders(first: 2, after: $a) { totalCount nodes { id } pageInfo { hasNextPage hasPreviousPage } }
+        c: orders(status: CANCELLED) { totalCount nodes { id status } }
+        d: orders(first: 0) { totalCount nodes { id } pageInfo { hasNextPage startCursor endCursor } }
+        e: orders(first: 100) { pageInfo { hasNextPage } }
+        f: orders(first: 20) { totalCount nodes { id } }
+        g: orders(first: 1, status: SHIPPED) { nodes { id } pageInfo { endCursor } }
+      } }`;
+      for (const a of [null, after, past]) expect(await same(one, { a })).toBe(1);
+    }
   });
 
   it('aliases, named and inline fragments, duplicate fields and __typename', async () => {

@@ -39,6 +39,8 @@ function lit(text: string): string {
 
 class Builder {
   readonly params: unknown[] = [];
+  /** Aliases of rows whose id is a bound value (a single root's row), alias -> id. */
+  readonly knownIds = new Map<string, string>();
   #alias = 0;
   alias(): string {
     return `t${++this.#alias}`;
@@ -135,7 +137,11 @@ function aggregatePairJson(b: Builder, a: string, first: 'orderCount' | 'totalSp
  * the domain's conditions, rendered as the repositories render them, and for
  * User.orders the enclosing user.
  */
-function baseWhere(b: Builder, x: string, c: ConnectionPlan, parent: string | null): string {
+function baseWhere(b: Builder, x: string, c: ConnectionPlan, parent: string | null, parentId?: string): string {
+  if (c.ofParentUser && parentId !== undefined) {
+    const ofUser = `${x}.user_id = ${b.param(parentId)}`;
+    return `${ofUser} AND ${renderConditions(c.where, x, b.params)}`;
+  }
   const conditions = renderConditions(c.where, x, b.params);
   return c.ofParentUser && parent ? `${x}.user_id = ${parent}.id AND ${conditions}` : conditions;
 }
@@ -213,21 +219,27 @@ function readsPage(c: ConnectionPlan, root: boolean): boolean {
  *   numbered outside the LIMIT (a window over the base table would number
  *   every matching row before the LIMIT applies); IF keeps the nested
  *   subqueries of row first+1 from running.
- * - Under a parent row (User.orders; no LATERAL in MariaDB, and a derived
- *   table cannot see the parent row): the parent's rows up to the Nth id (the
- *   cutoff), with hasNextPage an EXISTS past the same cutoff.
+ * - Under a parent row whose id is a bound value (User.orders of a single
+ *   root: user(id), viewer): the same derived table, of the rows with that
+ *   user_id, so its page too is read once.
+ * - Under any other parent row (User.orders in a list; no LATERAL in
+ *   MariaDB, and a derived table cannot see the parent row): the parent's
+ *   rows up to the Nth id (the cutoff), with hasNextPage an EXISTS past the
+ *   same cutoff.
  *
  * Without a part that reads the page, nothing reads it: the parts are counts,
  * hasPreviousPage and literals.
  */
 function connectionJson(b: Builder, c: ConnectionPlan, parent: string | null): string {
   const kind = CURSOR_KIND[c.entity];
-  const root = parent === null;
+  const known = parent !== null && c.ofParentUser ? b.knownIds.get(parent) : undefined;
+  // The page as a derived table of first+1 rows (at the root, or under a parent of known id).
+  const root = parent === null || known !== undefined;
   // A parent row's page of 0 rows is no page at all: an aggregate over an
-  // impossible WHERE (FALSE, or a range the optimizer proves empty) makes
-  // MariaDB answer its correlated subqueries beside the aggregates (counts,
-  // EXISTS) as NULL/false instead of evaluating them.
-  const none = !root && c.first === 0;
+  // impossible WHERE (FALSE, LIMIT 0, or a range the optimizer proves empty)
+  // makes MariaDB answer its correlated subqueries beside the aggregates
+  // (counts, EXISTS of the parent row) as NULL/false instead of evaluating them.
+  const none = parent !== null && c.first === 0;
   const paged = !none && readsPage(c, root);
   const x = b.alias();
   // Row first+1 is read only when hasNextPage or a count it may prove asks for it.
@@ -259,11 +271,12 @@ function connectionJson(b: Builder, c: ConnectionPlan, parent: string | null): s
             case 'typename':
               return `${head}, ${lit(f.json!)}`;
             case 'hasNextPage':
-              if (root) return `${head}, IF(COUNT(*) > ${c.first}, 'true', 'false')`;
-              // A parent row's page shorter than first has nothing after it: no EXISTS to run.
+              if (root && paged) return `${head}, IF(COUNT(*) > ${c.first}, 'true', 'false')`;
+              // Here under a parent row (at the root hasNextPage always reads the page).
+              // A page shorter than first has nothing after it: no EXISTS to run.
               return paged
-                ? `${head}, IF(COUNT(*) < ${c.first}, 'false', IF(${nextExists(b, c, parent)}, 'true', 'false'))`
-                : `${head}, IF(${nextExists(b, c, parent)}, 'true', 'false')`;
+                ? `${head}, IF(COUNT(*) < ${c.first}, 'false', IF(${nextExists(b, c, parent!)}, 'true', 'false'))`
+                : `${head}, IF(${nextExists(b, c, parent!)}, 'true', 'false')`;
             case 'hasPreviousPage':
               return `${head}, ${hasPreviousJson(b, c, parent)}`;
             case 'startCursor':
@@ -284,7 +297,7 @@ function connectionJson(b: Builder, c: ConnectionPlan, parent: string | null): s
   if (!paged) return json;
   // The FROM comes after the select list in the text, so its parameters are
   // pushed after the list's, and in text order.
-  return `(SELECT ${json} FROM ${pageFrom(b, c, parent, x, extra)})`;
+  return `(SELECT ${json} FROM ${pageFrom(b, c, known === undefined ? parent : null, x, extra, known)})`;
 }
 
 /** At the root: whether a part needs row first+1, which tells hasNextPage and whether the page proves totalCount. */
@@ -296,7 +309,7 @@ function wantsExtraRow(c: ConnectionPlan): boolean {
 }
 
 /** `FROM` text of a connection's page rows as alias x (see connectionJson). */
-function pageFrom(b: Builder, c: ConnectionPlan, parent: string | null, x: string, extra: boolean): string {
+function pageFrom(b: Builder, c: ConnectionPlan, parent: string | null, x: string, extra: boolean, parentId?: string): string {
   const table = TABLE[c.entity];
   if (parent !== null) {
     const where = baseWhere(b, x, c, parent);
@@ -305,7 +318,7 @@ function pageFrom(b: Builder, c: ConnectionPlan, parent: string | null, x: strin
   }
   const q = b.alias();
   const y = b.alias();
-  const where = baseWhere(b, y, c, null);
+  const where = baseWhere(b, y, c, null, parentId);
   const after = afterCond(b, c, y);
   const page = `SELECT * FROM ${TABLE[c.entity]} ${y} WHERE ${where}${after} ORDER BY ${y}.id LIMIT ${extra ? c.first + 1 : c.first}`;
   return extra ? `(SELECT ${q}.*, ROW_NUMBER() OVER (ORDER BY ${q}.id) AS rn_ FROM (${page}) ${q}) ${x}` : `(${page}) ${x}`;
@@ -331,6 +344,7 @@ function rootJson(b: Builder, root: RootPlan): string {
     }
     case 'single': {
       const x = b.alias();
+      b.knownIds.set(x, root.id);
       return `(SELECT ${objectJson(b, x, root.object)} FROM ${TABLE[root.entity]} ${x} WHERE ${singleWhere(b, x, root)})`;
     }
     case 'connection':
@@ -353,6 +367,7 @@ export function compileJsonQuery(plan: OperationPlan): CompiledJsonQuery {
     // scalar subquery (measurably less work for the server on the hottest
     // query shape); no row means the row does not exist.
     const x = b.alias();
+    b.knownIds.set(x, only.id);
     const sql = `SELECT ${objectJson(b, x, only.object)} AS r0 FROM ${TABLE[only.entity]} ${x} WHERE ${singleWhere(b, x, only)}`;
     return { sql, params: b.params, noRowIsNull: true };
   }
