@@ -208,17 +208,17 @@ function readsPage(c: ConnectionPlan, root: boolean): boolean {
  * beside them.
  *
  * - At the root (no parent row): a derived table of the first+1 rows after
- *   the cursor, in id order, numbered. The rows and cursors come from the
- *   first `first` (numbers 1..first), hasNextPage from the row count (first+1
- *   means more follow), and totalCount from the same count when the page
+ *   the cursor, in id order (first rows when neither hasNextPage nor a count
+ *   to prove needs row first+1). The rows and cursors come from the first
+ *   `first` (see `cut` and `numbered` below), hasNextPage from the row count
+ *   (first+1 means more follow), and totalCount from the same count when the page
  *   proves it (a first page shorter than first+1 rows has read every row;
  *   connections.ts provenCount is the resolvers' side of that rule), else the
  *   count expression. The filter is evaluated once for the page, as the
  *   hand-written `LIMIT first + 1` does, instead of once for a cutoff, once
- *   for hasNextPage and once per part reading the page. The rows are
+ *   for hasNextPage and once per part reading the page. Numbered rows are
  *   numbered outside the LIMIT (a window over the base table would number
- *   every matching row before the LIMIT applies); IF keeps the nested
- *   subqueries of row first+1 from running.
+ *   every matching row before the LIMIT applies).
  * - Under a parent row whose id is a bound value (User.orders of a single
  *   root: user(id), viewer): the same derived table, of the rows with that
  *   user_id, so its page too is read once.
