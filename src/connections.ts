@@ -2,7 +2,8 @@
 // ascending, so a cursor is the id of the last row seen, wrapped so clients
 // treat it as opaque and so a cursor of one list is refused by another.
 // totalCount and hasPreviousPage cost a statement each, so they are thunks
-// that run only when a client selects them.
+// that run only when a client selects them (and totalCount not even then when
+// the page proves it: a short first page is the whole list).
 import { BadUserInputError } from './errors.ts';
 import { MAX_ID } from './values.ts';
 
@@ -84,7 +85,20 @@ export function once<T>(fn: () => Promise<T>): () => Promise<T> {
   return () => (promise ??= fn());
 }
 
-/** A connection over a fetched page; `stats` runs COUNT/MIN only if a client asks. */
+/**
+ * The list's row count when the page proves it: a first page (no cursor) that
+ * read fewer than first + 1 rows has read every row of the list, so its length
+ * is the count; otherwise null (count the rows).
+ */
+export function provenCount(page: Page<unknown>, afterId: string | null): number | null {
+  return afterId === null && !page.hasNextPage ? page.rows.length : null;
+}
+
+/**
+ * A connection over a fetched page; `stats` (over the same rows as the page)
+ * runs COUNT/MIN only if a client asks, and not for a totalCount the page
+ * proves (provenCount).
+ */
 export function buildConnection<Row>(
   kind: CursorKind,
   page: Page<Row>,
@@ -92,12 +106,13 @@ export function buildConnection<Row>(
   stats: () => Promise<{ count: number; minId: string | null }>,
 ): Connection<Row> {
   const cached = once(stats);
+  const proven = provenCount(page, afterId);
   return {
     kind,
     rows: page.rows,
     hasNextPage: page.hasNextPage,
     afterId,
-    totalCount: async () => (await cached()).count,
+    totalCount: async () => proven ?? (await cached()).count,
     hasPreviousPage: async () => {
       if (afterId === null) return false;
       const { minId } = await cached();

@@ -94,6 +94,30 @@ describe('compiled queries give the same response as the resolvers', () => {
     throw new Error('walk did not end');
   });
 
+  it('filtered root lists walked page by page: the filter and the cursor both bound (parameters in text order), every page and count alike', async () => {
+    // Rows whose JSON reads no other rows (the page's text is cut after `first` rows) and rows
+    // that do (the page's rows are numbered, so row first+1's subqueries never run).
+    const lists = [
+      ['users', '{ search: "Filler" }', 'nodes { id }'],
+      ['users', '{ search: "o" }', 'nodes { id orderCount orders(first: 1) { nodes { id } } }'],
+      ['orders', '{ status: PAID }', 'nodes { id }'],
+      ['orders', '{ status: PAID }', 'nodes { id user { id name } items { quantity product { id } } }'],
+      ['products', '{ search: "e", minPrice: "0.10" }', 'nodes { id }'],
+    ] as const;
+    for (const [field, filter, rows] of lists) {
+      for (const first of [1, 2, 5]) {
+        let after: string | null = null;
+        for (let page = 0; page < 20; page++) {
+          const q = `query($a: String) { ${field}(first: ${first}, after: $a, filter: ${filter}) { totalCount ${rows} edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
+          expect(await same(q, { a: after })).toBe(1);
+          const res: any = await compiled.gql(q, { a: after });
+          if (!res.body.data[field].pageInfo.hasNextPage) break;
+          after = res.body.data[field].pageInfo.endCursor;
+        }
+      }
+    }
+  });
+
   it('nested connections with first, after, status, totalCount and pageInfo', async () => {
     const first = await compiled.gql(`{ user(id: "${id.u1}") { orders(first: 2) { pageInfo { endCursor } } } }`);
     const after = first.body.data.user.orders.pageInfo.endCursor;
@@ -105,6 +129,28 @@ describe('compiled queries give the same response as the resolvers', () => {
       e: orders(first: 100) { pageInfo { hasNextPage } }
     } } }`;
     expect(await same(q, { a: after })).toBe(1);
+    // An empty page (after the last order) beside counts and EXISTS of the same parent row.
+    const past = Buffer.from('Order:18446744073709551615').toString('base64url');
+    const empty = `query($a: String) { users(first: 3) { nodes { id
+      f: orders(first: 2, after: $a) { totalCount nodes { id } edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }
+      g: orders(first: 0) { totalCount pageInfo { hasNextPage hasPreviousPage } }
+      h: orders(first: 1, status: SHIPPED) { totalCount nodes { id } pageInfo { hasNextPage endCursor } }
+    } } }`;
+    expect(await same(empty, { a: past })).toBe(1);
+    expect(await same(empty, { a: after })).toBe(1);
+    // Under user(id), whose id is a bound value, the page is a derived table of its own.
+    for (const user of [id.u1, id.u2, id.u3]) {
+      const one = `query($a: String) { user(id: "${user}") { id
+        a: orders(first: 2) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id } } }
+        b: orders(first: 2, after: $a) { totalCount nodes { id } pageInfo { hasNextPage hasPreviousPage } }
+        c: orders(status: CANCELLED) { totalCount nodes { id status } }
+        d: orders(first: 0) { totalCount nodes { id } pageInfo { hasNextPage startCursor endCursor } }
+        e: orders(first: 100) { pageInfo { hasNextPage } }
+        f: orders(first: 20) { totalCount nodes { id } }
+        g: orders(first: 1, status: SHIPPED) { nodes { id } pageInfo { endCursor } }
+      } }`;
+      for (const a of [null, after, past]) expect(await same(one, { a })).toBe(1);
+    }
   });
 
   it('aliases, named and inline fragments, duplicate fields and __typename', async () => {
