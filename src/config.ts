@@ -2,8 +2,10 @@
 // frozen Config, so tests can build the app in-process with any values.
 import { loadTrustedDocuments, TrustedDocumentsError, type TrustedDocumentsPolicy } from './http/trusted-documents.ts';
 import { tracingConfig, TracingConfigError, type TracingConfig } from './tracing/config.ts';
+import { bool, ConfigError, int, parseDatabaseUrl, type DatabaseTarget, type Env } from './env-values.ts';
 
 export type { TracingConfig } from './tracing/config.ts';
+export { ConfigError, parseDatabaseUrl, type DatabaseTarget } from './env-values.ts';
 
 export interface Config {
   /** mysql://user:pass@host:port/database */
@@ -97,14 +99,6 @@ export interface ReplicationConfig {
   readonly readYourWritesWaitMs: number;
 }
 
-export interface DatabaseTarget {
-  readonly host: string;
-  readonly port: number;
-  readonly user: string;
-  readonly password: string;
-  readonly name: string;
-}
-
 export interface Limits {
   readonly maxDepth: number;
   readonly maxAliases: number;
@@ -125,66 +119,7 @@ export interface Limits {
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-/** A bad environment value: main.ts prints `message` as one line and exits 1. */
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`Invalid ${variable}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
-
 export const DEFAULT_DATABASE_URL = 'mysql://root@127.0.0.1:3306/shop';
-
-type Env = Record<string, string | undefined>;
-
-export function parseDatabaseUrl(url: string, variable = 'DATABASE_URL'): DatabaseTarget {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ConfigError(variable, `"${url}" is not a URL (expected mysql://user:password@host:port/database)`);
-  }
-  if (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:') {
-    throw new ConfigError(variable, `protocol must be mysql:, but got "${parsed.protocol}"`);
-  }
-  const name = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-  if (!/^[A-Za-z0-9_$]{1,64}$/.test(name)) {
-    throw new ConfigError(variable, `database name must be 1-64 letters, digits, _ or $, but got "${name}"`);
-  }
-  const port = parsed.port === '' ? 3306 : Number(parsed.port);
-  if (!parsed.hostname) throw new ConfigError(variable, 'host is missing');
-  return {
-    host: parsed.hostname.replace(/^\[|\]$/g, ''),
-    port,
-    user: decodeURIComponent(parsed.username || 'root'),
-    password: decodeURIComponent(parsed.password),
-    name,
-  };
-}
-
-function int(env: Env, variable: string, fallback: number, min: number, max: number): number {
-  const raw = env[variable];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  if (!/^\d+$/.test(raw.trim())) {
-    throw new ConfigError(variable, `must be a whole number between ${min} and ${max}, but got "${raw}"`);
-  }
-  const value = Number(raw.trim());
-  if (value < min || value > max) {
-    throw new ConfigError(variable, `must be between ${min} and ${max}, but got ${value}`);
-  }
-  return value;
-}
-
-function bool(env: Env, variable: string, fallback: boolean): boolean {
-  const raw = env[variable]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
-  if (['false', '0', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(variable, `must be true or false, but got "${env[variable]}"`);
-}
 
 export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL;
