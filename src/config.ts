@@ -44,6 +44,8 @@ export interface Config {
   readonly preparedStatements: boolean;
   /** Largest response, in objects, compiled into one statement. */
   readonly compiledMaxObjects: number;
+  /** COMPILED_FORM: which roots the database writes as JSON, which are read as plain rows (src/compiled/forms.ts). */
+  readonly compiledForm: CompiledForm;
   /** Execute what the compiled path declines with graphql-jit instead of graphql-js's executor. */
   readonly graphqlJit: boolean;
   /** TRUSTED_DOCUMENTS (a client-preset manifest, read at start) and TRUSTED_DOCUMENTS_ONLY; null when unset. */
@@ -117,6 +119,16 @@ export interface Limits {
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+/** How the compiled path reads a root field: auto (by shape), json (database-built JSON), rows (plain rows, JSON written in Node). */
+export type CompiledForm = 'auto' | 'json' | 'rows';
+const COMPILED_FORMS: readonly CompiledForm[] = ['auto', 'json', 'rows'];
+
+function compiledForm(env: Env): CompiledForm {
+  const form = (env.COMPILED_FORM?.trim().toLowerCase() || 'auto') as CompiledForm;
+  if (!COMPILED_FORMS.includes(form)) throw new ConfigError('COMPILED_FORM', `must be one of ${COMPILED_FORMS.join(', ')}, but got "${env.COMPILED_FORM}"`);
+  return form;
+}
+
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export const DEFAULT_DATABASE_URL = 'mysql://root@127.0.0.1:3306/shop';
@@ -168,6 +180,7 @@ export function loadConfig(env: Env = process.env): Config {
     preparedStatements: bool(env, 'PREPARED_STATEMENTS', true),
     compiledMutations: bool(env, 'COMPILED_MUTATIONS', true),
     compiledMaxObjects: int(env, 'COMPILED_MAX_OBJECTS', 20000, 1, 1_000_000),
+    compiledForm: compiledForm(env),
     graphqlJit: bool(env, 'GRAPHQL_JIT', true),
     trustedDocuments: trustedDocuments(env),
     auth: authConfig(env),

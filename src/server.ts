@@ -132,6 +132,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const compiled = config.compiledQueries
     ? createCompiledExecutor(schema, db, {
         maxObjects: config.compiledMaxObjects,
+        form: config.compiledForm,
         deadlinePeriodMs: Deadlines.periodFor(config.limits.requestTimeoutMs),
         cache: cache?.cache ?? null,
         preparedStatements: config.preparedStatements,

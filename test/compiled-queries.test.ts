@@ -11,6 +11,8 @@ import { insertOrder, insertProduct, insertUser } from './support/fixtures.ts';
 import { errorsByPath, startTestServer, type TestServer } from './support/server.ts';
 
 let compiled: TestServer;
+/** The same compiled path with every root read as plain rows (COMPILED_FORM=rows). */
+let rowsForm: TestServer;
 let resolvers: TestServer;
 let conn: mysql.Connection;
 const id: Record<string, string> = {};
@@ -41,25 +43,31 @@ beforeAll(async () => {
   await insertOrder(conn, id.u2, [{ productId: id.p2, quantity: 2, unitPrice: '12.50' }], 'PAID');
   id.u4 = await insertUser(conn, 'Only Cancelled', 'cancelled@example.com');
   for (const quantity of [1, 2]) await insertOrder(conn, id.u4, [{ productId: id.p1, quantity, unitPrice: '0.10' }], 'CANCELLED');
-  compiled = await startTestServer(config);
+  // The statement counts below are the database-built JSON form's (one statement per response).
+  compiled = await startTestServer(configWith(config, { compiledForm: 'json' }));
+  rowsForm = await startTestServer(configWith(config, { compiledForm: 'rows' }));
   resolvers = await startTestServer(configWith(config, { compiledQueries: false }));
 });
 
 afterAll(async () => {
   await compiled?.close();
+  await rowsForm?.close();
   await resolvers?.close();
   await conn?.end();
 });
 
-/** Sends the query to both servers; returns the compiled side's statement count. */
+/** Sends the query to the three servers; returns the JSON form's statement count. */
 async function same(query: string, variables?: Record<string, unknown>): Promise<number> {
   const a = await compiled.countStatements(() => compiled.gql(query, variables));
+  const r = await rowsForm.gql(query, variables);
   const b = await resolvers.gql(query, variables);
   expect(a.result.status).toBe(b.status);
+  expect(r.status).toBe(b.status);
   // Same data, same key order, same errors. The order of several errors is
   // not defined by GraphQL (the resolvers list them as their loaders finish),
   // so errors are compared in path order.
   expect(JSON.stringify(errorsByPath(a.result.body))).toBe(JSON.stringify(errorsByPath(b.body)));
+  expect(JSON.stringify(errorsByPath(r.body))).toBe(JSON.stringify(errorsByPath(b.body)));
   return a.statements;
 }
 
@@ -275,7 +283,7 @@ describe('large compiled responses', () => {
   it('a page of more than 1 MB of JSON comes back whole (GROUP_CONCAT is not cut at its default length)', async () => {
     const config = await createTestDatabase('compiled_large');
     const c = await sqlConnection(config);
-    const big = await startTestServer(config);
+    const big = await startTestServer(configWith(config, { compiledForm: 'json' }));
     try {
       await c.query('INSERT INTO users (name, email) VALUES ?', [Array.from({ length: 100 }, (_, i) => ['N'.repeat(90) + i, `big${i}@example.com`])]);
       const orders: unknown[][] = [];

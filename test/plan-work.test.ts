@@ -15,6 +15,9 @@ import { SEARCH_BOX } from '../bench/operations.ts';
 import { enableUserStatistics, rowsDelta, rowsRead, type RowsRead } from '../bench/rows.ts';
 import { buildPlan } from '../src/compiled/plan-query.ts';
 import { compileJsonQuery } from '../src/compiled/sql.ts';
+import { rootRead } from '../src/compiled/rows-sql.ts';
+import { readRoot } from '../src/compiled/rows-run.ts';
+import type { SqlSession } from '../src/db/direct.ts';
 import { configWith, type Config } from '../src/config.ts';
 import { encodeCursor } from '../src/connections.ts';
 import { typeDefs } from '../src/schema.ts';
@@ -45,7 +48,10 @@ type Word = keyof typeof WORDS;
 
 let config: Config;
 let conn: mysql.Connection;
+/** The default compiled path (COMPILED_FORM=auto: this list as plain rows). */
 let compiled: TestServer;
+/** Every root in one statement of database-built JSON (COMPILED_FORM=json). */
+let jsonForm: TestServer;
 let resolvers: TestServer;
 let restoreStats: (() => Promise<void>) | undefined;
 const schema = buildSchema(typeDefs);
@@ -75,11 +81,13 @@ beforeAll(async () => {
   await conn.query(`INSERT INTO products (id, sku, name, price, stock) VALUES ${values.join(', ')}`);
   restoreStats = (await enableUserStatistics(testServerUrl().toString()))?.restore;
   compiled = await startTestServer(config);
+  jsonForm = await startTestServer(configWith(config, { compiledForm: 'json' }));
   resolvers = await startTestServer(configWith(config, { compiledQueries: false }));
 });
 
 afterAll(async () => {
   await compiled?.close();
+  await jsonForm?.close();
   await resolvers?.close();
   await conn?.end();
   await restoreStats?.();
@@ -138,13 +146,39 @@ async function handWritten(vars: SearchVars): Promise<{ rows: number; statements
 /** The bench's search box document, with `after` (the bench sends first pages only). */
 const SEARCH_WITH_AFTER = SEARCH_BOX.replace('$minPrice: Decimal)', '$minPrice: Decimal, $after: String)').replace('first: 20,', 'first: 20, after: $after,');
 
-/** The compiled statement of the search box, run on the test's connection. */
-async function compiledStatement(vars: SearchVars): Promise<{ rows: number; answer: unknown }> {
+function searchPlan(vars: SearchVars) {
   const plan = buildPlan(schema, parse(SEARCH_WITH_AFTER), null, { ...vars }, ANONYMOUS);
   if (!plan) throw new Error('the search box did not plan');
-  const query = compileJsonQuery(plan);
+  return plan;
+}
+
+/** The compiled statement of the search box (database-built JSON), run on the test's connection. */
+async function compiledStatement(vars: SearchVars): Promise<{ rows: number; answer: unknown }> {
+  const query = compileJsonQuery(searchPlan(vars));
   const { rows, result } = await measured(query.sql, query.params);
   return { rows, answer: JSON.parse(result[0].r0) };
+}
+
+/** The search box as plain rows (rows-sql.ts), its statements run on the test's connection, their rows read added up. */
+async function plainRows(vars: SearchVars): Promise<{ rows: number; statements: number; answer: unknown }> {
+  let rows = 0;
+  let statements = 0;
+  // One statement at a time on the test's connection, so each one's rows-read figures are its own.
+  let queue: Promise<unknown> = Promise.resolve();
+  const session: SqlSession = {
+    executeQuery(query) {
+      const next = queue.then(async () => {
+        const { rows: read, result } = await measured(query.sql, [...query.parameters]);
+        rows += read;
+        statements++;
+        return { rows: result } as never;
+      });
+      queue = next.catch(() => undefined);
+      return next;
+    },
+  };
+  const json = await readRoot(session, rootRead(searchPlan(vars).roots[0]!), false);
+  return { rows, statements, answer: JSON.parse(json!) };
 }
 
 const afterCursor = encodeCursor('Product', String(CURSOR_AT));
@@ -168,11 +202,16 @@ describe('the search box reads no more rows than the hand-written page + count',
     it(name, async () => {
       const reference = await handWritten(vars);
       const ours = await compiledStatement(vars);
+      const rows = await plainRows(vars);
       expect(ours.answer).toEqual(reference.answer);
+      expect(rows.answer).toEqual(reference.answer);
       if (matches >= 0) expect((reference.answer as any).nodes.length).toBe(Math.min(matches, FIRST));
       // The hand-written pair reads the products at least once per evaluation of the filter.
       expect(reference.rows).toBeGreaterThan(0);
       expect(ours.rows).toBeLessThanOrEqual(reference.rows);
+      // As plain rows: the same statements as the hand-written pair, the same rows.
+      expect(rows.statements).toBe(reference.statements);
+      expect(rows.rows).toBe(reference.rows);
     });
   }
 
@@ -201,14 +240,17 @@ describe('both paths answer alike, and the resolvers count only when the page do
       for (const first of [FIRST, 0, 1]) {
         const variables = { ...vars, first };
         const a = await compiled.countStatements(() => compiled.gql(DOCUMENT, variables));
+        const j = await jsonForm.countStatements(() => jsonForm.gql(DOCUMENT, variables));
         const b = await resolvers.countStatements(() => resolvers.gql(DOCUMENT, variables));
         expect(JSON.stringify(errorsByPath(a.result.body))).toBe(JSON.stringify(errorsByPath(b.result.body)));
+        expect(JSON.stringify(errorsByPath(j.result.body))).toBe(JSON.stringify(errorsByPath(b.result.body)));
         expect(a.result.body.errors).toBeUndefined();
-        expect(a.statements).toBe(1);
+        expect(j.statements).toBe(1);
         const connection = b.result.body.data.products;
         // The page, then a count only when the page does not prove it (hasPreviousPage, after a cursor, shares its statement).
         const proven = !vars.after && !connection.pageInfo.hasNextPage;
         expect(b.statements).toBe(proven ? 1 : 2);
+        expect(a.statements).toBe(proven ? 1 : 2);
       }
     });
   }

@@ -19,7 +19,7 @@ import { createQueryRunner, nameOf, runMutation, type CompiledAnswer, type Compi
 import { entitiesOf, type OperationPlan } from './plan.ts';
 import { buildMutationPlan, mutationTemplate } from './plan-mutation.ts';
 import { buildPlan } from './plan-query.ts';
-import { compileJsonQuery, type CompiledJsonQuery } from './sql.ts';
+import { compileQuery, type CompiledForm, type CompiledQueryPlan } from './forms.ts';
 import { buildQueryTemplate, fillTemplate, viewerShape, type Measure, type QueryTemplate } from './templates.ts';
 
 /** One viewer of each kind templates tell apart, to plan trusted documents for at start. */
@@ -56,6 +56,8 @@ export interface OperationRequest {
 export interface CompiledExecutorOptions extends QueryRunnerOptions {
   /** Largest response (in objects) compiled into one statement; bigger ones use loaders. */
   maxObjects: number;
+  /** Which roots the database writes as JSON and which are read as plain rows (forms.ts); auto when absent. */
+  form?: CompiledForm;
   /** The response's estimated objects, or null for a document the limits refuse (the ordinary path then reports the error). */
   measure: Measure;
   /** graphql's parse() token limit, as the ordinary path applies it. */
@@ -86,6 +88,7 @@ const DOCUMENTS_KEPT = 1000;
 
 export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, options: CompiledExecutorOptions): CompiledExecutor {
   const { measure, maxObjects, mutations, cache } = options;
+  const form = options.form ?? 'auto';
   const runQuery = createQueryRunner(db, options);
   // Parsed and validated documents by query text; null marks text that is not
   // a valid document (the ordinary path reports why).
@@ -113,7 +116,7 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
     const byShape = templates(doc, operationName ?? '');
     let template = byShape.get(shape.key);
     if (template === undefined) {
-      template = buildQueryTemplate(schema, doc, operationName, measure, maxObjects, shape.standIn);
+      template = buildQueryTemplate(schema, doc, operationName, measure, maxObjects, shape.standIn, form);
       byShape.set(shape.key, template);
     }
     return template;
@@ -170,7 +173,7 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
         snapshot = found;
       }
       let plan: OperationPlan | null;
-      let compiled: CompiledJsonQuery;
+      let compiled: CompiledQueryPlan;
       const template = queryTemplate(doc, opName, viewer);
       if (template) {
         const filled = fillTemplate(template, vars, viewer);
@@ -185,7 +188,7 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
           if (mutationPlan) return runMutation(mutations, mutationPlan, viewer, options.onServiceError);
         }
         if (!plan || plan.roots.length === 0 || cost > maxObjects) return null;
-        compiled = compileJsonQuery(plan);
+        compiled = compileQuery(plan, form);
       }
       const answer = await runQuery(plan, compiled, opName, request.timeoutMs);
       if (cache && snapshot && answer !== 'timeout' && answer?.cacheable) {

@@ -11,7 +11,8 @@ import { isAppError, notFoundMessage, UNEXPECTED_ERROR_MESSAGE, type AppError } 
 import type { OrderWrite } from '../orders/order.model.ts';
 import type { Viewer } from '../viewer.ts';
 import type { MutationPlan, OperationPlan } from './plan.ts';
-import type { CompiledJsonQuery } from './sql.ts';
+import type { CompiledQueryPlan } from './forms.ts';
+import { readRoot } from './rows-run.ts';
 import { orderWriteJson } from './write-json.ts';
 
 export interface CompiledAnswer {
@@ -55,17 +56,26 @@ export function createQueryRunner(db: SqlSession, options: QueryRunnerOptions) {
   const deadlines = new Deadlines(options.deadlinePeriodMs ?? 50);
   return async function runQuery(
     plan: OperationPlan,
-    compiled: CompiledJsonQuery,
+    compiled: CompiledQueryPlan,
     operationName: string | undefined,
     timeoutMs: number | undefined,
   ): Promise<CompiledAnswer | 'timeout' | null> {
-    const sql = options.preparedStatements ? PREPARED + compiled.sql : compiled.sql;
-    let result;
+    const { json } = compiled;
+    const prepared = options.preparedStatements === true;
+    let values: (string | null | undefined)[];
     try {
-      const running = db.executeQuery<Record<string, string | null>>(CompiledQuery.raw(sql, compiled.params));
+      // The JSON statement and every plain-row root side by side (forms.ts).
+      const jsonRow = json
+        ? db.executeQuery<Record<string, string | null>>(CompiledQuery.raw(prepared ? PREPARED + json.query.sql : json.query.sql, json.query.params)).then(
+            (result) => result.rows[0] ?? (json.query.noRowIsNull ? { r0: null } : undefined),
+          )
+        : null;
+      const running = Promise.all([jsonRow, ...compiled.rows.map((read) => (read ? readRoot(db, read, prepared) : null))]);
       const outcome = timeoutMs === undefined ? await running : await beforeDeadline(deadlines, running, timeoutMs);
       if (outcome === 'timeout') return 'timeout';
-      result = outcome;
+      const [row, ...read] = outcome;
+      if (json && !row) return null;
+      values = plan.roots.map((_, i) => (compiled.rows[i] ? read[i] : row![`r${json!.roots.indexOf(i)}`]));
     } catch (error) {
       // The database is down, the pool stayed busy or the statement ran too
       // long: answer now, as the resolvers would (each root field fails with
@@ -76,15 +86,13 @@ export function createQueryRunner(db: SqlSession, options: QueryRunnerOptions) {
       }
       throw error;
     }
-    const row = result.rows[0] ?? (compiled.noRowIsNull ? { r0: null } : undefined);
-    if (!row) return null;
     // A single row that does not exist: null with NOT_FOUND at its path, as the resolvers answer.
     let errors = '';
     let data = '';
     const errorCodes: string[] = [];
     for (let i = 0; i < plan.roots.length; i++) {
       const root = plan.roots[i]!;
-      let value = row[`r${i}`];
+      let value = values[i];
       if (value === null || value === undefined) {
         if (root.kind !== 'single') return null;
         if (root.missing === 'null') {

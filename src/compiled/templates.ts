@@ -8,12 +8,13 @@ import { parseId } from '../values.ts';
 import type { Viewer } from '../viewer.ts';
 import type { OperationPlan, RootPlan } from './plan.ts';
 import { buildPlan } from './plan-query.ts';
-import { compileJsonQuery, type CompiledJsonQuery } from './sql.ts';
+import { compileQuery, type CompiledForm, type CompiledQueryPlan } from './forms.ts';
 
 export interface QueryTemplate {
   readonly plan: OperationPlan;
-  readonly compiled: CompiledJsonQuery;
-  /** Where each id variable's value goes: parameter positions, and single roots (for NOT_FOUND). */
+  /** The JSON statement alone: a plan with plain-row roots (forms.ts) is planned per request, its values being in its conditions too. */
+  readonly compiled: CompiledQueryPlan;
+  /** Where each id variable's value goes: parameter positions of the JSON statement, and single roots (for NOT_FOUND). */
   readonly variables: { name: string; params: number[]; roots: number[] }[];
   /** Where the viewer's user id goes (row rules, the viewer root). */
   readonly viewer: { params: number[]; roots: number[] };
@@ -44,6 +45,7 @@ export function buildQueryTemplate(
   measure: Measure,
   maxObjects: number,
   standIn: Viewer,
+  form: CompiledForm,
 ): QueryTemplate | null {
   const names = idOnlyVariables(doc, operationName);
   if (!names || names.length === 0 || names.length > 100) return null;
@@ -56,9 +58,11 @@ export function buildQueryTemplate(
   if (cost === null || cost > maxObjects) return null;
   const plan = buildPlan(schema, doc, operationName, vars, standIn);
   if (!plan || plan.roots.length === 0) return null;
-  const compiled = compileJsonQuery(plan);
+  const compiled = compileQuery(plan, form);
+  if (!compiled.json || compiled.rows.some((read) => read !== null)) return null;
+  const jsonParams = compiled.json?.query.params ?? [];
   const slots = (value: string) => ({
-    params: compiled.params.flatMap((param, j) => (param === value ? [j] : [])),
+    params: jsonParams.flatMap((param, j) => (param === value ? [j] : [])),
     roots: plan.roots.flatMap((root, j) => (root.kind === 'single' && root.id === value ? [j] : [])),
   });
   return { plan, compiled, variables: names.map((name, i) => ({ name, ...slots(sentinels[i]!) })), viewer: slots(VIEWER_SENTINEL) };
@@ -69,8 +73,9 @@ export function fillTemplate(
   template: QueryTemplate,
   vars: Record<string, unknown>,
   viewer: Viewer,
-): { plan: OperationPlan; compiled: CompiledJsonQuery } | null {
-  const params = [...template.compiled.params];
+): { plan: OperationPlan; compiled: CompiledQueryPlan } | null {
+  const json = template.compiled.json!;
+  const params = [...json.query.params];
   const roots: RootPlan[] = [...template.plan.roots];
   const viewerId = viewer.kind === 'anonymous' ? null : viewer.userId;
   if (viewerId !== null) {
@@ -90,7 +95,7 @@ export function fillTemplate(
     for (const j of variable.params) params[j] = id;
     for (const j of variable.roots) roots[j] = { ...(roots[j] as Extract<RootPlan, { kind: 'single' }>), id };
   }
-  return { plan: { ...template.plan, roots }, compiled: { ...template.compiled, params } };
+  return { plan: { ...template.plan, roots }, compiled: { json: { ...json, query: { ...json.query, params } }, rows: template.compiled.rows } };
 }
 
 const POINT_LOOKUPS = new Set(['user', 'order', 'product']);

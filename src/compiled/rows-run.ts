@@ -1,0 +1,193 @@
+// Runs a root field's plain-row statements (rows-sql.ts) and writes its JSON
+// in Node: the root's statements side by side, then each level's child reads
+// (all of a level at once, their keys from the level above), then one walk
+// of the shapes writing the text, with the same formats (formats.ts json) and
+// cursors (connections.ts) the resolvers serialize through.
+import { CompiledQuery } from 'kysely';
+import { encodeCursor } from '../connections.ts';
+import type { SqlSession } from '../db/direct.ts';
+import { PREPARED } from '../db/statement.ts';
+import { FORMATS } from '../formats.ts';
+import type { ChildRead, ConnShape, RootRead, Shape, Sql } from './rows-sql.ts';
+
+type Row = Record<string, unknown>;
+/** Each child read's rows by key. */
+type Fetched = Map<ChildRead, Map<string, Row[]>>;
+
+/**
+ * The root field's JSON text, or null for a single root whose row does not
+ * exist. `prepared`: send fixed-text statements as prepared statements (a
+ * child read's IN list changes its text with the number of keys, so those go
+ * as text: they would churn the connection's statement cache).
+ */
+export async function readRoot(db: SqlSession, read: RootRead, prepared: boolean): Promise<string | null> {
+  const run = (sql: Sql, fixed: boolean) =>
+    db.executeQuery<Row>(CompiledQuery.raw(prepared && fixed ? PREPARED + sql.sql : sql.sql, sql.params as unknown[])).then((result) => result.rows);
+  const fetched: Fetched = new Map();
+  switch (read.kind) {
+    case 'literal':
+      return read.json;
+    case 'count': {
+      const [row] = await run(read.count, true);
+      return String(Number(row?.n));
+    }
+    case 'single': {
+      // Side by side, and awaited together: a failure of either is the answer's, none is left unhandled.
+      const [rows] = await Promise.all([run(read.read, true), knownReads(read.children, fetched, run)]);
+      if (rows.length === 0) return null;
+      await readChildren(read.children, rows, fetched, run);
+      return writeObject(read.shape, rows[0]!, fetched);
+    }
+    case 'connection': {
+      const { conn } = read;
+      const [rows, counted, previous] = await Promise.all([
+        read.page ? run(read.page, true) : [],
+        read.count && !read.countAfterPage ? run(read.count, true) : null,
+        read.previous ? run(read.previous, true) : null,
+      ]);
+      let count: number | null = null;
+      let before = previous ? Number(previous[0]?.e) !== 0 : false;
+      if (read.count) {
+        // A first page with room to spare holds every row of the list (connections.ts provenCount).
+        if (read.countAfterPage && rows.length <= conn.first) count = rows.length;
+        else {
+          const [row] = counted ?? (await run(read.count, true));
+          count = Number(row?.n);
+          if (!previous) before = Number(row?.e ?? 0) !== 0;
+        }
+      }
+      await readChildren(read.children, rows.slice(0, conn.first), fetched, run);
+      return writeConnection(conn, rows, count, before, fetched);
+    }
+  }
+}
+
+type Run = (sql: Sql, fixed: boolean) => Promise<Row[]>;
+
+/** Child reads whose key is known before their parent row is read, started now (User.orders of user(id)). */
+function knownReads(reads: readonly ChildRead[], fetched: Fetched, run: Run): Promise<unknown> {
+  return Promise.all(
+    reads.filter((r) => r.knownKey !== null).map(async (r) => fetched.set(r, group(await run(r.sql([r.knownKey!]), true)))),
+  );
+}
+
+function group(rows: Row[]): Map<string, Row[]> {
+  const byKey = new Map<string, Row[]>();
+  for (const row of rows) {
+    const key = String(row.k_);
+    const list = byKey.get(key);
+    if (list) list.push(row);
+    else byKey.set(key, [row]);
+  }
+  return byKey;
+}
+
+/** Reads the children of these rows (all at once), then theirs. */
+async function readChildren(reads: readonly ChildRead[], rows: Row[], fetched: Fetched, run: Run): Promise<void> {
+  if (reads.length === 0 || rows.length === 0) return;
+  await Promise.all(
+    reads.map(async (read) => {
+      let byKey = fetched.get(read);
+      if (!byKey) {
+        const keys = [...new Set(rows.map((row) => row[read.keyColumn]).filter((key) => key !== null && key !== undefined).map(String))];
+        if (keys.length === 0) return;
+        byKey = group(await run(read.sql(keys), keys.length === 1));
+        fetched.set(read, byKey);
+      }
+      if (read.children.length === 0) return;
+      const below: Row[] = [];
+      for (const list of byKey.values()) below.push(...(read.pageSize === null ? list : list.slice(0, read.pageSize)));
+      await readChildren(read.children, below, fetched, run);
+    }),
+  );
+}
+
+function writeObject(shape: Shape, row: Row, fetched: Fetched): string {
+  let out = '{';
+  for (let i = 0; i < shape.length; i++) {
+    const field = shape[i]!;
+    out += `${i === 0 ? '' : ','}${JSON.stringify(field.key)}:`;
+    switch (field.kind) {
+      case 'column': {
+        let value = row[field.column];
+        if (field.part !== undefined && value !== null && value !== undefined) value = String(value).split(' ')[field.part];
+        out += value === null || value === undefined ? 'null' : field.format === 'boolean' ? FORMATS.boolean.json(Number(value) !== 0) : FORMATS[field.format].json(value);
+        break;
+      }
+      case 'literal':
+        out += field.json;
+        break;
+      case 'joined':
+        out += row[field.idColumn] === null || row[field.idColumn] === undefined ? 'null' : writeObject(field.shape, row, fetched);
+        break;
+      case 'items': {
+        const rows = fetched.get(field.read)?.get(String(row[field.read.keyColumn])) ?? [];
+        out += `[${rows.map((item) => writeObject(field.shape, item, fetched)).join(',')}]`;
+        break;
+      }
+      case 'connection': {
+        const { conn, read } = field;
+        const rows = read ? (fetched.get(read)?.get(String(row[read.keyColumn])) ?? []) : [];
+        const count = conn.countColumn === null ? null : Number(row[conn.countColumn]);
+        const before = conn.previousColumn === null ? false : Number(row[conn.previousColumn]) !== 0;
+        out += writeConnection(conn, rows, count, before, fetched);
+        break;
+      }
+    }
+  }
+  return `${out}}`;
+}
+
+/** A connection over its rows (first+1 at most): the page is the first `first`, a further row means a next page. */
+function writeConnection(conn: ConnShape, rows: Row[], count: number | null, before: boolean, fetched: Fetched): string {
+  const page = rows.length > conn.first ? rows.slice(0, conn.first) : rows;
+  const cursor = (row: Row | undefined) => (row ? JSON.stringify(encodeCursor(conn.kind, String(row[conn.idColumn]))) : 'null');
+  let out = '{';
+  conn.parts.forEach(({ key, part }, index) => {
+    out += `${index === 0 ? '' : ','}${JSON.stringify(key)}:`;
+    switch (part.kind) {
+      case 'literal':
+        out += part.json;
+        break;
+      case 'totalCount':
+        out += String(count);
+        break;
+      case 'nodes':
+        out += `[${page.map((row) => writeObject(part.shape, row, fetched)).join(',')}]`;
+        break;
+      case 'edges':
+        out += `[${page
+          .map((row) => {
+            const fields = part.fields.map((f) => {
+              const head = JSON.stringify(f.key);
+              if (f.part === 'cursor') return `${head}:${cursor(row)}`;
+              if (f.part === 'node') return `${head}:${writeObject(f.shape!, row, fetched)}`;
+              return `${head}:${f.json!}`;
+            });
+            return `{${fields.join(',')}}`;
+          })
+          .join(',')}]`;
+        break;
+      case 'pageInfo': {
+        const fields = part.fields.map((f) => {
+          const head = JSON.stringify(f.key);
+          switch (f.part) {
+            case 'typename':
+              return `${head}:${f.json!}`;
+            case 'hasNextPage':
+              return `${head}:${rows.length > conn.first}`;
+            case 'hasPreviousPage':
+              return `${head}:${conn.afterId !== null && before}`;
+            case 'startCursor':
+              return `${head}:${cursor(page[0])}`;
+            case 'endCursor':
+              return `${head}:${cursor(page.at(-1))}`;
+          }
+        });
+        out += `{${fields.join(',')}}`;
+        break;
+      }
+    }
+  });
+  return `${out}}`;
+}

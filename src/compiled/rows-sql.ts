@@ -1,0 +1,352 @@
+// The compiled path's plain-rows form (issue 13): a root field read as plain
+// rows, one statement per level of its response (a root page; the items of its
+// orders; the first orders of each of its users), with to-one relations
+// joined into their row's statement and per-row counts as its columns, the way
+// the hand-written SQL reads them; the JSON is then written in Node from the
+// rows (rows-run.ts). The database-built JSON of sql.ts costs MariaDB about
+// 20 us per row written and two internal temporary tables per list, which on
+// flat pages is most of the statement's work (bench/RESULTS.md); which form
+// each root takes is forms.ts's choice. Fields, conditions and counters are
+// the same definitions sql.ts reads, and every client value is a bound
+// parameter here too.
+import { renderConditions } from '../db/conditions.ts';
+import { counterCount } from '../db/counters.ts';
+import type { ValueFormat } from '../formats.ts';
+import type { FieldDef } from '../fields.ts';
+import { COUNTS_AS_SPENT } from '../orders/order.fields.ts';
+import type { ConnectionPart, ConnectionPlan, ObjectPlan, PlanValue, RootPlan } from './plan.ts';
+import { CURSOR_KIND, TABLE } from './sql-text.ts';
+
+/** A statement's text and its parameters, in text order. */
+export interface Sql {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}
+
+/** How an object is written from its row: where each field's value is. */
+export type Shape = readonly ShapeField[];
+
+export type ShapeField =
+  /** A column of the row; `part` picks one of two space-separated values (a count and a sum read in one pass). */
+  | { readonly key: string; readonly kind: 'column'; readonly column: string; readonly format: ValueFormat; readonly part?: 0 | 1 }
+  | { readonly key: string; readonly kind: 'literal'; readonly json: string }
+  /** A to-one relation joined into the same row; null when its id column is. */
+  | { readonly key: string; readonly kind: 'joined'; readonly idColumn: string; readonly shape: Shape }
+  /** The rows of a child read whose key is this row's. */
+  | { readonly key: string; readonly kind: 'items'; readonly read: ChildRead; readonly shape: Shape }
+  | { readonly key: string; readonly kind: 'connection'; readonly read: ChildRead | null; readonly conn: ConnShape };
+
+/** A connection's parts over its rows (first+1 at most, in id order). */
+export interface ConnShape {
+  readonly kind: 'User' | 'Order' | 'Product';
+  readonly first: number;
+  readonly afterId: string | null;
+  /** The column of its rows holding their id (cursors). */
+  readonly idColumn: string;
+  /** Under a parent row: the parent's columns holding totalCount and hasPreviousPage, when asked for. */
+  readonly countColumn: string | null;
+  readonly previousColumn: string | null;
+  readonly parts: readonly { readonly key: string; readonly part: ShapedPart }[];
+}
+
+export type ShapedPart =
+  | { readonly kind: 'literal'; readonly json: string }
+  | { readonly kind: 'totalCount' }
+  | { readonly kind: 'nodes'; readonly shape: Shape }
+  | { readonly kind: 'edges'; readonly fields: readonly { key: string; part: 'cursor' | 'node' | 'typename'; shape?: Shape; json?: string }[] }
+  | Extract<ConnectionPart, { kind: 'pageInfo' }>;
+
+/** Rows read for the rows of a parent statement, by the parent's key. */
+export interface ChildRead {
+  /** The parent row's column holding the key (its id). */
+  readonly keyColumn: string;
+  /** The statement for these keys; its rows carry the key as column `k_`, in key then id order. */
+  sql(keys: readonly string[]): Sql;
+  /** At most this many rows per key are a page whose rows the children read (the rest tell hasNextPage); null: all. */
+  readonly pageSize: number | null;
+  /** The key, when it is known before the parent row is read (User.orders of user(id), viewer): read beside the parent. */
+  readonly knownKey: string | null;
+  readonly children: readonly ChildRead[];
+}
+
+export type RootRead =
+  | { readonly kind: 'single'; readonly read: Sql; readonly shape: Shape; readonly children: readonly ChildRead[] }
+  | {
+      readonly kind: 'connection';
+      /** Null when no part reads the page's rows. */
+      readonly page: Sql | null;
+      readonly count: Sql | null;
+      /**
+       * The count runs only when the page does not prove it (a first page of
+       * first+1 rows): the filter is then evaluated once for most searches,
+       * whose pages are short, at the cost of a second round trip for the rest.
+       */
+      readonly countAfterPage: boolean;
+      /** hasPreviousPage (column e) when no count is read; otherwise column e of the count's statement. */
+      readonly previous: Sql | null;
+      readonly conn: ConnShape;
+      readonly children: readonly ChildRead[];
+    }
+  | { readonly kind: 'count'; readonly count: Sql }
+  | { readonly kind: 'literal'; readonly json: string };
+
+/** One statement's select list, joins and select-list parameters, built as an object's fields are shaped. */
+class Statement {
+  readonly columns: string[] = [];
+  readonly joins: string[] = [];
+  /** The select list's parameters (joins carry none), in text order. */
+  readonly params: unknown[] = [];
+  readonly children: ChildRead[] = [];
+  readonly #ids = new Map<string, string>();
+  #columns = 0;
+  #aliases = 0;
+  alias(): string {
+    return `t${++this.#aliases}`;
+  }
+  column(expr: string): string {
+    const name = `c${++this.#columns}`;
+    this.columns.push(`${expr} AS ${name}`);
+    return name;
+  }
+  /** The column holding the id of the row at alias `a`. */
+  id(a: string): string {
+    let name = this.#ids.get(a);
+    if (!name) this.#ids.set(a, (name = this.column(`${a}.id`)));
+    return name;
+  }
+  select(): string {
+    return this.columns.join(', ');
+  }
+}
+
+function fieldColumn(st: Statement, a: string, field: FieldDef): { column: string; format: ValueFormat } {
+  switch (field.kind) {
+    case 'column':
+      return { column: st.column(`${a}.${field.column}`), format: field.format };
+    case 'flag':
+      return { column: st.column(renderConditions([field.condition], a, st.params)), format: 'boolean' };
+    case 'computed':
+      return { column: st.column(field.sql(a)), format: field.format };
+  }
+}
+
+/** The shape of an object at alias `a` of `st`, adding its columns, joins and child reads. */
+function shapeObject(st: Statement, a: string, object: ObjectPlan, knownId: string | null): Shape {
+  const shape: ShapeField[] = [];
+  const has = (kind: PlanValue['kind']) => object.fields.some(({ value }) => value.kind === kind);
+  // orderCount and totalSpent both asked: one pass over the user's orders for both (sql.ts aggregatePairJson).
+  let pair: string | null = null;
+  if (has('orderCount') && has('totalSpent')) {
+    const o = st.alias();
+    const spent = renderConditions([COUNTS_AS_SPENT], o, st.params);
+    pair = st.column(`(SELECT CONCAT(COUNT(*), ' ', COALESCE(SUM(IF(${spent}, ${o}.total, 0)), 0.00)) FROM orders ${o} WHERE ${o}.user_id = ${a}.id)`);
+  }
+  for (const { key, value } of object.fields) {
+    switch (value.kind) {
+      case 'field':
+        shape.push({ key, kind: 'column', ...fieldColumn(st, a, value.field) });
+        break;
+      case 'literal':
+        shape.push({ key, kind: 'literal', json: value.json });
+        break;
+      case 'orderCount': {
+        const o = st.alias();
+        const column = pair ?? st.column(counterCount('orders', [], st.params, `${a}.id`) ?? `(SELECT COUNT(*) FROM orders ${o} WHERE ${o}.user_id = ${a}.id)`);
+        shape.push({ key, kind: 'column', column, format: 'int', ...(pair ? { part: 0 as const } : {}) });
+        break;
+      }
+      case 'totalSpent': {
+        const o = st.alias();
+        const column =
+          pair ?? st.column(`(SELECT COALESCE(SUM(${o}.total), 0.00) FROM orders ${o} WHERE ${o}.user_id = ${a}.id AND ${renderConditions([COUNTS_AS_SPENT], o, st.params)})`);
+        shape.push({ key, kind: 'column', column, format: 'money', ...(pair ? { part: 1 as const } : {}) });
+        break;
+      }
+      case 'parent': {
+        const p = st.alias();
+        st.joins.push(`LEFT JOIN ${value.via === 'user_id' ? 'users' : 'products'} ${p} ON ${p}.id = ${a}.${value.via}`);
+        const idColumn = st.id(p);
+        shape.push({ key, kind: 'joined', idColumn, shape: shapeObject(st, p, value.object, null) });
+        break;
+      }
+      case 'items': {
+        const read = itemsRead(value.object);
+        st.children.push(withKey(read, st.id(a)));
+        shape.push({ key, kind: 'items', read: st.children.at(-1)!, shape: read.shape });
+        break;
+      }
+      case 'connection': {
+        const { read, conn } = nestedConnection(st, a, value.connection, knownId);
+        if (read) st.children.push(read);
+        shape.push({ key, kind: 'connection', read, conn });
+        break;
+      }
+    }
+  }
+  return shape;
+}
+
+type Unkeyed = Omit<ChildRead, 'keyColumn'> & { shape: Shape };
+const withKey = (read: Unkeyed, keyColumn: string): ChildRead => ({ ...read, keyColumn });
+
+/** The items of some orders, by order then product id, with their joined relations. */
+function itemsRead(object: ObjectPlan): Unkeyed {
+  const st = new Statement();
+  const x = st.alias();
+  const shape = shapeObject(st, x, object, null);
+  const head = `SELECT ${x}.order_id AS k_, ${st.select()} FROM order_items ${x} ${st.joins.join(' ')}`;
+  return {
+    shape,
+    pageSize: null,
+    knownKey: null,
+    children: st.children,
+    sql: (keys) => ({
+      sql: `${head} WHERE ${x}.order_id IN (${keys.map(() => '?').join(', ')}) ORDER BY ${x}.order_id, ${x}.product_id`,
+      params: [...st.params, ...keys],
+    }),
+  };
+}
+
+/** Whether a part reads the connection's rows (sql.ts connectionJson's readsPage). */
+function readsPage(c: ConnectionPlan): boolean {
+  return c.parts.some(
+    ({ part }) =>
+      part.kind === 'nodes' ||
+      part.kind === 'edges' ||
+      (part.kind === 'pageInfo' && part.fields.some((f) => f.part === 'hasNextPage' || f.part === 'startCursor' || f.part === 'endCursor')),
+  );
+}
+
+const asks = (c: ConnectionPlan, field: 'hasNextPage' | 'hasPreviousPage') => c.parts.some(({ part }) => part.kind === 'pageInfo' && part.fields.some((f) => f.part === field));
+const asksCount = (c: ConnectionPlan) => c.parts.some(({ part }) => part.kind === 'totalCount');
+
+/** The parts' shapes over rows of `st` at alias x. */
+function shapeParts(st: Statement, x: string, c: ConnectionPlan): ConnShape['parts'] {
+  return c.parts.map(({ key, part }) => {
+    switch (part.kind) {
+      case 'nodes':
+        return { key, part: { kind: 'nodes', shape: shapeObject(st, x, part.object, null) } };
+      case 'edges':
+        return {
+          key,
+          part: { kind: 'edges', fields: part.fields.map((f) => (f.object ? { key: f.key, part: f.part, shape: shapeObject(st, x, f.object, null) } : { key: f.key, part: f.part, json: f.json })) },
+        };
+      default:
+        return { key, part };
+    }
+  });
+}
+
+/** User.orders of the row at alias `a` of `st`: a child read of the user's page, its count and hasPreviousPage as columns of the user's row. */
+function nestedConnection(st: Statement, a: string, c: ConnectionPlan, knownId: string | null): { read: ChildRead | null; conn: ConnShape } {
+  const table = TABLE[c.entity];
+  let countColumn: string | null = null;
+  let previousColumn: string | null = null;
+  if (asksCount(c)) {
+    const o = st.alias();
+    countColumn = st.column(
+      counterCount(table, c.where, st.params, `${a}.id`) ?? `(SELECT COUNT(*) FROM ${table} ${o} WHERE ${o}.user_id = ${a}.id AND ${renderConditions(c.where, o, st.params)})`,
+    );
+  }
+  if (asks(c, 'hasPreviousPage') && c.afterId !== null) {
+    const o = st.alias();
+    const where = renderConditions(c.where, o, st.params);
+    st.params.push(c.afterId);
+    previousColumn = st.column(`EXISTS(SELECT 1 FROM ${table} ${o} WHERE ${o}.user_id = ${a}.id AND ${where} AND ${o}.id <= ?)`);
+  }
+  const child = new Statement();
+  const x = child.alias();
+  const idColumn = child.id(x);
+  const parts = shapeParts(child, x, c);
+  const conn: ConnShape = { kind: CURSOR_KIND[c.entity], first: c.first, afterId: c.afterId, idColumn, countColumn, previousColumn, parts };
+  // Row first+1 only tells hasNextPage.
+  const limit = c.first + (asks(c, 'hasNextPage') ? 1 : 0);
+  if (!readsPage(c) || limit === 0) return { read: null, conn };
+  const head = `SELECT ${x}.user_id AS k_, ${child.select()} FROM ${table} ${x} ${child.joins.join(' ')}`;
+  const rest = (params: unknown[]) => {
+    const where = renderConditions(c.where, x, params);
+    if (c.afterId !== null) params.push(c.afterId);
+    return `${where}${c.afterId !== null ? ` AND ${x}.id > ?` : ''}`;
+  };
+  const read: ChildRead = {
+    keyColumn: st.id(a),
+    pageSize: c.first,
+    knownKey: knownId,
+    children: child.children,
+    sql: (keys) => {
+      const params: unknown[] = [...child.params];
+      if (keys.length === 1) {
+        params.push(keys[0]);
+        const where = rest(params);
+        return { sql: `${head} WHERE ${x}.user_id = ? AND ${where} ORDER BY ${x}.id LIMIT ${limit}`, params };
+      }
+      // Each user's first rows: numbered per user over the (user_id, id) index, as the hand-written SQL does.
+      params.push(...keys);
+      const where = rest(params);
+      const numbered = `${head.replace(' FROM ', `, ROW_NUMBER() OVER (PARTITION BY ${x}.user_id ORDER BY ${x}.id) AS rn_ FROM `)} WHERE ${x}.user_id IN (${keys.map(() => '?').join(', ')}) AND ${where}`;
+      return { sql: `SELECT * FROM (${numbered}) q WHERE q.rn_ <= ${limit} ORDER BY q.k_, q.rn_`, params };
+    },
+  };
+  return { read, conn };
+}
+
+/** A root field as plain-row statements. */
+export function rootRead(root: RootPlan): RootRead {
+  switch (root.kind) {
+    case 'literal':
+      return { kind: 'literal', json: root.json };
+    case 'productCount': {
+      const params: unknown[] = [];
+      const count = counterCount('products', root.where, params) ?? `(SELECT COUNT(*) FROM products x WHERE ${renderConditions(root.where, 'x', params)})`;
+      return { kind: 'count', count: { sql: `SELECT ${count} AS n`, params } };
+    }
+    case 'single': {
+      const st = new Statement();
+      const x = st.alias();
+      const shape = shapeObject(st, x, root.object, root.id);
+      const params = [...st.params, root.id];
+      const rules = root.where.length ? ` AND ${renderConditions(root.where, x, params)}` : '';
+      const sql = `SELECT ${st.select()} FROM ${TABLE[root.entity]} ${x} ${st.joins.join(' ')} WHERE ${x}.id = ?${rules}`;
+      return { kind: 'single', read: { sql, params }, shape, children: st.children };
+    }
+    case 'connection':
+      return rootConnection(root.connection);
+  }
+}
+
+/** A root list: its page (first+1 rows when hasNextPage or a count the page may prove asks), its count and hasPreviousPage, read side by side. */
+function rootConnection(c: ConnectionPlan): RootRead {
+  const table = TABLE[c.entity];
+  const st = new Statement();
+  const x = st.alias();
+  const idColumn = st.id(x);
+  const parts = shapeParts(st, x, c);
+  const conn: ConnShape = { kind: CURSOR_KIND[c.entity], first: c.first, afterId: c.afterId, idColumn, countColumn: null, previousColumn: null, parts };
+  const extra = asks(c, 'hasNextPage') || (asksCount(c) && c.afterId === null);
+  const limit = c.first + (extra ? 1 : 0);
+  let page: Sql | null = null;
+  if (readsPage(c)) {
+    const params = [...st.params];
+    const where = renderConditions(c.where, x, params);
+    if (c.afterId !== null) params.push(c.afterId);
+    const after = c.afterId !== null ? ` AND ${x}.id > ?` : '';
+    page = { sql: `SELECT ${st.select()} FROM ${table} ${x} ${st.joins.join(' ')} WHERE ${where}${after} ORDER BY ${x}.id LIMIT ${limit}`, params };
+  }
+  let count: Sql | null = null;
+  let previous: Sql | null = null;
+  if (asksCount(c)) {
+    const params: unknown[] = [];
+    const counted = counterCount(table, c.where, params) ?? `(SELECT COUNT(*) FROM ${table} y WHERE ${renderConditions(c.where, 'y', params)})`;
+    count = { sql: `SELECT ${counted} AS n`, params };
+  }
+  if (asks(c, 'hasPreviousPage') && c.afterId !== null) {
+    // Whether a row of the list lies at or before the cursor; beside the count, in its statement.
+    const params: unknown[] = [...(count?.params ?? [])];
+    const where = renderConditions(c.where, 'y', params);
+    params.push(c.afterId);
+    const exists = `EXISTS(SELECT 1 FROM ${table} y WHERE ${where} AND y.id <= ?) AS e`;
+    if (count) count = { sql: `${count.sql}, ${exists}`, params };
+    else previous = { sql: `SELECT ${exists}`, params };
+  }
+  return { kind: 'connection', page, count, countAfterPage: page !== null && count !== null && c.afterId === null, previous, conn, children: st.children };
+}
