@@ -71,7 +71,7 @@ module.exports = {
       name: 'compiled-executor-knows-no-graphql',
       comment: 'The executor, the SQL compiler and the JSON writer run plans: no GraphQL in them.',
       severity: 'error',
-      from: { path: '^src/compiled/(executor|sql|sql-text|connection-sql|write-json|plan)\\.ts$' },
+      from: { path: '^src/compiled/(executor|sql|sql-text|connection-sql|write-json|plan|forms|rows-sql|rows-shape|rows-run)\\.ts$' },
       to: { path: GRAPHQL_PACKAGES },
     },
     {

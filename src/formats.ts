@@ -17,13 +17,14 @@ export interface Format {
 
 export const FORMATS: Record<ValueFormat, Format> = {
   // BIGINT ids and DECIMAL(12,2) money come back from the server as exact digits.
-  id: { sql: (ref) => `'"', ${ref}, '"'`, json: (value) => JSON.stringify(String(value)) },
-  money: { sql: (ref) => `'"', ${ref}, '"'`, json: (value) => JSON.stringify(formatDecimal(String(value))) },
+  // Digits (and a sign and a point) need no escaping in JSON: quoted as they are.
+  id: { sql: (ref) => `'"', ${ref}, '"'`, json: (value) => `"${String(value)}"` },
+  money: { sql: (ref) => `'"', ${ref}, '"'`, json: (value) => `"${formatDecimal(String(value))}"` },
   string: { sql: (ref) => `JSON_QUOTE(${ref})`, json: (value) => JSON.stringify(value) },
   int: { sql: (ref) => ref, json: (value) => String(Number(value)) },
   datetime: {
     sql: (ref) => `'"', LEFT(DATE_FORMAT(${ref}, '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z"'`,
-    json: (value) => JSON.stringify(dbDateTimeToIso(String(value))),
+    json: (value) => `"${dbDateTimeToIso(String(value))}"`,
   },
   boolean: { sql: (ref) => `IF(${ref}, 'true', 'false')`, json: (value) => (value ? 'true' : 'false') },
 };

@@ -12,7 +12,8 @@
 // and no second round trip is ever needed.
 import type { CompiledForm } from '../config.ts';
 import type { OperationPlan, ObjectPlan, RootPlan } from './plan.ts';
-import { rootRead, type RootRead } from './rows-sql.ts';
+import { rootRead } from './rows-sql.ts';
+import type { RootRead } from './rows-shape.ts';
 import { compileJsonQuery, type CompiledJsonQuery } from './sql.ts';
 
 export type { CompiledForm };

@@ -8,7 +8,7 @@ import { encodeCursor } from '../connections.ts';
 import type { SqlSession } from '../db/direct.ts';
 import { PREPARED } from '../db/statement.ts';
 import { FORMATS } from '../formats.ts';
-import type { ChildRead, ConnShape, RootRead, Shape, Sql } from './rows-sql.ts';
+import type { ChildRead, ConnShape, RootRead, Shape, Sql } from './rows-shape.ts';
 
 type Row = Record<string, unknown>;
 /** Each child read's rows by key. */
@@ -104,14 +104,16 @@ async function readChildren(reads: readonly ChildRead[], rows: Row[], fetched: F
 
 function writeObject(shape: Shape, row: Row, fetched: Fetched): string {
   let out = '{';
-  for (let i = 0; i < shape.length; i++) {
-    const field = shape[i]!;
-    out += `${i === 0 ? '' : ','}${JSON.stringify(field.key)}:`;
+  for (const field of shape) {
+    out += field.head;
     switch (field.kind) {
       case 'column': {
         let value = row[field.column];
-        if (field.part !== undefined && value !== null && value !== undefined) value = String(value).split(' ')[field.part];
-        out += value === null || value === undefined ? 'null' : field.format === 'boolean' ? FORMATS.boolean.json(Number(value) !== 0) : FORMATS[field.format].json(value);
+        if (value === null || value === undefined) out += 'null';
+        else {
+          if (field.part !== undefined) value = String(value).split(' ')[field.part];
+          out += field.format === 'boolean' ? (Number(value) !== 0 ? 'true' : 'false') : FORMATS[field.format].json(value);
+        }
         break;
       }
       case 'literal':
@@ -120,11 +122,9 @@ function writeObject(shape: Shape, row: Row, fetched: Fetched): string {
       case 'joined':
         out += row[field.idColumn] === null || row[field.idColumn] === undefined ? 'null' : writeObject(field.shape, row, fetched);
         break;
-      case 'items': {
-        const rows = fetched.get(field.read)?.get(String(row[field.read.keyColumn])) ?? [];
-        out += `[${rows.map((item) => writeObject(field.shape, item, fetched)).join(',')}]`;
+      case 'items':
+        out += writeList(field.shape, fetched.get(field.read)?.get(String(row[field.read.keyColumn])) ?? [], fetched);
         break;
-      }
       case 'connection': {
         const { conn, read } = field;
         const rows = read ? (fetched.get(read)?.get(String(row[read.keyColumn])) ?? []) : [];
@@ -138,13 +138,19 @@ function writeObject(shape: Shape, row: Row, fetched: Fetched): string {
   return `${out}}`;
 }
 
+function writeList(shape: Shape, rows: readonly Row[], fetched: Fetched): string {
+  let out = '[';
+  for (let i = 0; i < rows.length; i++) out += (i === 0 ? '' : ',') + writeObject(shape, rows[i]!, fetched);
+  return `${out}]`;
+}
+
 /** A connection over its rows (first+1 at most): the page is the first `first`, a further row means a next page. */
 function writeConnection(conn: ConnShape, rows: Row[], count: number | null, before: boolean, fetched: Fetched): string {
   const page = rows.length > conn.first ? rows.slice(0, conn.first) : rows;
-  const cursor = (row: Row | undefined) => (row ? JSON.stringify(encodeCursor(conn.kind, String(row[conn.idColumn]))) : 'null');
+  const cursor = (row: Row | undefined) => (row ? `"${encodeCursor(conn.kind, String(row[conn.idColumn]))}"` : 'null');
   let out = '{';
-  conn.parts.forEach(({ key, part }, index) => {
-    out += `${index === 0 ? '' : ','}${JSON.stringify(key)}:`;
+  for (const { head, part } of conn.parts) {
+    out += head;
     switch (part.kind) {
       case 'literal':
         out += part.json;
@@ -153,21 +159,22 @@ function writeConnection(conn: ConnShape, rows: Row[], count: number | null, bef
         out += String(count);
         break;
       case 'nodes':
-        out += `[${page.map((row) => writeObject(part.shape, row, fetched)).join(',')}]`;
+        out += writeList(part.shape, page, fetched);
         break;
-      case 'edges':
-        out += `[${page
-          .map((row) => {
-            const fields = part.fields.map((f) => {
-              const head = JSON.stringify(f.key);
-              if (f.part === 'cursor') return `${head}:${cursor(row)}`;
-              if (f.part === 'node') return `${head}:${writeObject(f.shape!, row, fetched)}`;
-              return `${head}:${f.json!}`;
-            });
-            return `{${fields.join(',')}}`;
-          })
-          .join(',')}]`;
+      case 'edges': {
+        out += '[';
+        for (let i = 0; i < page.length; i++) {
+          const row = page[i]!;
+          out += i === 0 ? '{' : ',{';
+          for (const f of part.fields) {
+            out += f.head;
+            out += f.part === 'cursor' ? cursor(row) : f.part === 'node' ? writeObject(f.shape!, row, fetched) : f.json!;
+          }
+          out += '}';
+        }
+        out += ']';
         break;
+      }
       case 'pageInfo': {
         const fields = part.fields.map((f) => {
           const head = JSON.stringify(f.key);
@@ -188,6 +195,6 @@ function writeConnection(conn: ConnShape, rows: Row[], count: number | null, bef
         break;
       }
     }
-  });
+  }
   return `${out}}`;
 }

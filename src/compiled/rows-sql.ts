@@ -14,81 +14,9 @@ import { counterCount } from '../db/counters.ts';
 import type { ValueFormat } from '../formats.ts';
 import type { FieldDef } from '../fields.ts';
 import { COUNTS_AS_SPENT } from '../orders/order.fields.ts';
-import type { ConnectionPart, ConnectionPlan, ObjectPlan, PlanValue, RootPlan } from './plan.ts';
+import type { ConnectionPlan, ObjectPlan, PlanValue, RootPlan } from './plan.ts';
+import { headed, type ChildRead, type ConnShape, type RootRead, type Shape, type FieldSource, type Sql } from './rows-shape.ts';
 import { CURSOR_KIND, TABLE } from './sql-text.ts';
-
-/** A statement's text and its parameters, in text order. */
-export interface Sql {
-  readonly sql: string;
-  readonly params: readonly unknown[];
-}
-
-/** How an object is written from its row: where each field's value is. */
-export type Shape = readonly ShapeField[];
-
-export type ShapeField =
-  /** A column of the row; `part` picks one of two space-separated values (a count and a sum read in one pass). */
-  | { readonly key: string; readonly kind: 'column'; readonly column: string; readonly format: ValueFormat; readonly part?: 0 | 1 }
-  | { readonly key: string; readonly kind: 'literal'; readonly json: string }
-  /** A to-one relation joined into the same row; null when its id column is. */
-  | { readonly key: string; readonly kind: 'joined'; readonly idColumn: string; readonly shape: Shape }
-  /** The rows of a child read whose key is this row's. */
-  | { readonly key: string; readonly kind: 'items'; readonly read: ChildRead; readonly shape: Shape }
-  | { readonly key: string; readonly kind: 'connection'; readonly read: ChildRead | null; readonly conn: ConnShape };
-
-/** A connection's parts over its rows (first+1 at most, in id order). */
-export interface ConnShape {
-  readonly kind: 'User' | 'Order' | 'Product';
-  readonly first: number;
-  readonly afterId: string | null;
-  /** The column of its rows holding their id (cursors). */
-  readonly idColumn: string;
-  /** Under a parent row: the parent's columns holding totalCount and hasPreviousPage, when asked for. */
-  readonly countColumn: string | null;
-  readonly previousColumn: string | null;
-  readonly parts: readonly { readonly key: string; readonly part: ShapedPart }[];
-}
-
-export type ShapedPart =
-  | { readonly kind: 'literal'; readonly json: string }
-  | { readonly kind: 'totalCount' }
-  | { readonly kind: 'nodes'; readonly shape: Shape }
-  | { readonly kind: 'edges'; readonly fields: readonly { key: string; part: 'cursor' | 'node' | 'typename'; shape?: Shape; json?: string }[] }
-  | Extract<ConnectionPart, { kind: 'pageInfo' }>;
-
-/** Rows read for the rows of a parent statement, by the parent's key. */
-export interface ChildRead {
-  /** The parent row's column holding the key (its id). */
-  readonly keyColumn: string;
-  /** The statement for these keys; its rows carry the key as column `k_`, in key then id order. */
-  sql(keys: readonly string[]): Sql;
-  /** At most this many rows per key are a page whose rows the children read (the rest tell hasNextPage); null: all. */
-  readonly pageSize: number | null;
-  /** The key, when it is known before the parent row is read (User.orders of user(id), viewer): read beside the parent. */
-  readonly knownKey: string | null;
-  readonly children: readonly ChildRead[];
-}
-
-export type RootRead =
-  | { readonly kind: 'single'; readonly read: Sql; readonly shape: Shape; readonly children: readonly ChildRead[] }
-  | {
-      readonly kind: 'connection';
-      /** Null when no part reads the page's rows. */
-      readonly page: Sql | null;
-      readonly count: Sql | null;
-      /**
-       * The count runs only when the page does not prove it (a first page of
-       * first+1 rows): the filter is then evaluated once for most searches,
-       * whose pages are short, at the cost of a second round trip for the rest.
-       */
-      readonly countAfterPage: boolean;
-      /** hasPreviousPage (column e) when no count is read; otherwise column e of the count's statement. */
-      readonly previous: Sql | null;
-      readonly conn: ConnShape;
-      readonly children: readonly ChildRead[];
-    }
-  | { readonly kind: 'count'; readonly count: Sql }
-  | { readonly kind: 'literal'; readonly json: string };
 
 /** One statement's select list, joins and select-list parameters, built as an object's fields are shaped. */
 class Statement {
@@ -132,7 +60,7 @@ function fieldColumn(st: Statement, a: string, field: FieldDef): { column: strin
 
 /** The shape of an object at alias `a` of `st`, adding its columns, joins and child reads. */
 function shapeObject(st: Statement, a: string, object: ObjectPlan, knownId: string | null): Shape {
-  const shape: ShapeField[] = [];
+  const shape: FieldSource[] = [];
   const has = (kind: PlanValue['kind']) => object.fields.some(({ value }) => value.kind === kind);
   // orderCount and totalSpent both asked: one pass over the user's orders for both (sql.ts aggregatePairJson).
   let pair: string | null = null;
@@ -183,7 +111,7 @@ function shapeObject(st: Statement, a: string, object: ObjectPlan, knownId: stri
       }
     }
   }
-  return shape;
+  return headed(shape);
 }
 
 type Unkeyed = Omit<ChildRead, 'keyColumn'> & { shape: Shape };
@@ -222,19 +150,20 @@ const asksCount = (c: ConnectionPlan) => c.parts.some(({ part }) => part.kind ==
 
 /** The parts' shapes over rows of `st` at alias x. */
 function shapeParts(st: Statement, x: string, c: ConnectionPlan): ConnShape['parts'] {
-  return c.parts.map(({ key, part }) => {
+  const parts = c.parts.map(({ key, part }): { key: string; part: ConnShape['parts'][number]['part'] } => {
     switch (part.kind) {
       case 'nodes':
         return { key, part: { kind: 'nodes', shape: shapeObject(st, x, part.object, null) } };
       case 'edges':
         return {
           key,
-          part: { kind: 'edges', fields: part.fields.map((f) => (f.object ? { key: f.key, part: f.part, shape: shapeObject(st, x, f.object, null) } : { key: f.key, part: f.part, json: f.json })) },
+          part: { kind: 'edges', fields: headed(part.fields.map((f) => (f.object ? { key: f.key, part: f.part, shape: shapeObject(st, x, f.object, null) } : { key: f.key, part: f.part, json: f.json }))) },
         };
       default:
         return { key, part };
     }
   });
+  return headed(parts);
 }
 
 /** User.orders of the row at alias `a` of `st`: a child read of the user's page, its count and hasPreviousPage as columns of the user's row. */
