@@ -1,11 +1,13 @@
 // The compiled path: a query whose every field the planner understands is
-// answered by one SQL statement whose result IS the response's JSON text, and
-// that text is written out without being parsed or re-walked. Anything else
+// answered without a GraphQL execution: per root field, by one SQL statement
+// whose result IS its JSON text, or by plain rows with the JSON written from
+// them (forms.ts), and the text is written out without being parsed again. Anything else
 // (errors to report, introspection, a row that does not exist) answers null
 // here and runs through Yoga's ordinary executor, so both paths give the same
 // responses (test/compiled-queries.test.ts proves it). This module holds the
 // per-document work (parsing, validation, templates) and the response cache;
-// planning, SQL and execution are plan-query/plan-mutation, sql and executor.
+// planning, SQL and execution are plan-query/plan-mutation, forms (sql,
+// rows-sql) and executor (rows-run).
 // Every request comes with its viewer: plans carry its access and row rules,
 // and a cached answer is shared only with the same viewer, unless it reads
 // public data alone (products), which every viewer may share.

@@ -1,8 +1,9 @@
-// The compiled path's executor: runs a compiled statement (or a planned
-// mutation) and writes the response body, knowing no GraphQL. The statement's
-// row holds each root field's JSON text; a single root whose row does not
-// exist becomes null with a NOT_FOUND error, and a database failure is
-// answered as the resolvers would answer it.
+// The compiled path's executor: runs a compiled query (or a planned mutation)
+// and writes the response body, knowing no GraphQL. The roots in the
+// database-built JSON statement and those read as plain rows (forms.ts) run
+// side by side; each gives its root field's JSON text. A single root whose row
+// does not exist becomes null with a NOT_FOUND error, and a database failure
+// is answered as the resolvers would answer it.
 import { CompiledQuery } from 'kysely';
 import type { SqlSession } from '../db/direct.ts';
 import { PREPARED } from '../db/statement.ts';

@@ -119,6 +119,11 @@ function writeObject(shape: Shape, row: Row, fetched: Fetched): string {
       case 'literal':
         out += field.json;
         break;
+      case 'aggregate': {
+        const value = fetched.get(field.read)?.get(String(row[field.read.keyColumn]))?.[0]?.[field.column];
+        out += value === undefined || value === null ? (field.format === 'int' ? '0' : '"0.00"') : FORMATS[field.format].json(value);
+        break;
+      }
       case 'joined':
         out += row[field.idColumn] === null || row[field.idColumn] === undefined ? 'null' : writeObject(field.shape, row, fetched);
         break;

@@ -21,6 +21,8 @@ export type FieldSource =
   /** A column of the row; `part` picks one of two space-separated values (a count and a sum read in one pass). */
   | { readonly key: string; readonly kind: 'column'; readonly column: string; readonly format: ValueFormat; readonly part?: 0 | 1 }
   | { readonly key: string; readonly kind: 'literal'; readonly json: string }
+  /** A column of the first row a child read has for this row (window aggregates over all of them); zero when it has none. */
+  | { readonly key: string; readonly kind: 'aggregate'; readonly read: ChildRead; readonly column: string; readonly format: 'int' | 'money' }
   /** A to-one relation joined into the same row; null when its id column is. */
   | { readonly key: string; readonly kind: 'joined'; readonly idColumn: string; readonly shape: Shape }
   /** The rows of a child read whose key is this row's. */

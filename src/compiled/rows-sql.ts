@@ -62,9 +62,16 @@ function fieldColumn(st: Statement, a: string, field: FieldDef): { column: strin
 function shapeObject(st: Statement, a: string, object: ObjectPlan, knownId: string | null): Shape {
   const shape: FieldSource[] = [];
   const has = (kind: PlanValue['kind']) => object.fields.some(({ value }) => value.kind === kind);
-  // orderCount and totalSpent both asked: one pass over the user's orders for both (sql.ts aggregatePairJson).
+  // orderCount and totalSpent both asked: one pass over the user's orders for both (sql.ts
+  // aggregatePairJson); that of the user's first orders when they are read too and can carry them.
   let pair: string | null = null;
-  if (has('orderCount') && has('totalSpent')) {
+  let fused: { plan: ConnectionPlan; read: ChildRead; conn: ConnShape; aggregates: { count: string; spent: string } } | null = null;
+  const both = has('orderCount') && has('totalSpent');
+  const fusable = both ? object.fields.find(({ value }) => value.kind === 'connection' && canFuse(value.connection, knownId)) : undefined;
+  if (fusable?.value.kind === 'connection') {
+    const built = nestedConnection(st, a, fusable.value.connection, knownId, true);
+    fused = { plan: fusable.value.connection, read: built.read!, conn: built.conn, aggregates: built.aggregates! };
+  } else if (both) {
     const o = st.alias();
     const spent = renderConditions([COUNTS_AS_SPENT], o, st.params);
     pair = st.column(`(SELECT CONCAT(COUNT(*), ' ', COALESCE(SUM(IF(${spent}, ${o}.total, 0)), 0.00)) FROM orders ${o} WHERE ${o}.user_id = ${a}.id)`);
@@ -78,12 +85,20 @@ function shapeObject(st: Statement, a: string, object: ObjectPlan, knownId: stri
         shape.push({ key, kind: 'literal', json: value.json });
         break;
       case 'orderCount': {
+        if (fused) {
+          shape.push({ key, kind: 'aggregate', read: fused.read, column: fused.aggregates.count, format: 'int' });
+          break;
+        }
         const o = st.alias();
         const column = pair ?? st.column(counterCount('orders', [], st.params, `${a}.id`) ?? `(SELECT COUNT(*) FROM orders ${o} WHERE ${o}.user_id = ${a}.id)`);
         shape.push({ key, kind: 'column', column, format: 'int', ...(pair ? { part: 0 as const } : {}) });
         break;
       }
       case 'totalSpent': {
+        if (fused) {
+          shape.push({ key, kind: 'aggregate', read: fused.read, column: fused.aggregates.spent, format: 'money' });
+          break;
+        }
         const o = st.alias();
         const column =
           pair ?? st.column(`(SELECT COALESCE(SUM(${o}.total), 0.00) FROM orders ${o} WHERE ${o}.user_id = ${a}.id AND ${renderConditions([COUNTS_AS_SPENT], o, st.params)})`);
@@ -104,7 +119,7 @@ function shapeObject(st: Statement, a: string, object: ObjectPlan, knownId: stri
         break;
       }
       case 'connection': {
-        const { read, conn } = nestedConnection(st, a, value.connection, knownId);
+        const { read, conn } = fused?.plan === value.connection ? fused : nestedConnection(st, a, value.connection, knownId);
         if (read) st.children.push(read);
         shape.push({ key, kind: 'connection', read, conn });
         break;
@@ -112,6 +127,14 @@ function shapeObject(st: Statement, a: string, object: ObjectPlan, knownId: stri
     }
   }
   return headed(shape);
+}
+
+/**
+ * Whether User.orders of a user read by id can carry the user's orderCount and totalSpent: its
+ * rows are all the user's orders (no status, no row rule, no cursor), read first to last.
+ */
+function canFuse(c: ConnectionPlan, knownId: string | null): boolean {
+  return knownId !== null && c.ofParentUser && c.where.length === 0 && c.afterId === null && readsPage(c) && c.first + (asks(c, 'hasNextPage') ? 1 : 0) > 0;
 }
 
 type Unkeyed = Omit<ChildRead, 'keyColumn'> & { shape: Shape };
@@ -166,8 +189,18 @@ function shapeParts(st: Statement, x: string, c: ConnectionPlan): ConnShape['par
   return headed(parts);
 }
 
-/** User.orders of the row at alias `a` of `st`: a child read of the user's page, its count and hasPreviousPage as columns of the user's row. */
-function nestedConnection(st: Statement, a: string, c: ConnectionPlan, knownId: string | null): { read: ChildRead | null; conn: ConnShape } {
+/**
+ * User.orders of the row at alias `a` of `st`: a child read of the user's page, its count and
+ * hasPreviousPage as columns of the user's row. With `fuse` (see canFuse), the read also
+ * carries the user's orderCount and totalSpent.
+ */
+function nestedConnection(
+  st: Statement,
+  a: string,
+  c: ConnectionPlan,
+  knownId: string | null,
+  fuse = false,
+): { read: ChildRead | null; conn: ConnShape; aggregates?: { count: string; spent: string } | null } {
   const table = TABLE[c.entity];
   let countColumn: string | null = null;
   let previousColumn: string | null = null;
@@ -191,7 +224,15 @@ function nestedConnection(st: Statement, a: string, c: ConnectionPlan, knownId: 
   // Row first+1 only tells hasNextPage.
   const limit = c.first + (asks(c, 'hasNextPage') ? 1 : 0);
   if (!readsPage(c) || limit === 0) return { read: null, conn };
-  const head = `SELECT ${x}.user_id AS k_, ${child.select()} FROM ${table} ${x} ${child.joins.join(' ')}`;
+  // The user's orderCount and totalSpent from the same read of all its orders (fuse): window
+  // aggregates over every row, computed before the LIMIT keeps the page.
+  let aggregates: { count: string; spent: string } | null = null;
+  if (fuse) {
+    const spent = renderConditions([COUNTS_AS_SPENT], x, child.params);
+    aggregates = { spent: child.column(`COALESCE(SUM(IF(${spent}, ${x}.total, 0)) OVER (), 0.00)`), count: child.column('COUNT(*) OVER ()') };
+  }
+  const select = `${x}.user_id AS k_, ${child.select()}`;
+  const from = `FROM ${table} ${x} ${child.joins.join(' ')}`;
   const rest = (params: unknown[]) => {
     const where = renderConditions(c.where, x, params);
     if (c.afterId !== null) params.push(c.afterId);
@@ -207,16 +248,16 @@ function nestedConnection(st: Statement, a: string, c: ConnectionPlan, knownId: 
       if (keys.length === 1) {
         params.push(keys[0]);
         const where = rest(params);
-        return { sql: `${head} WHERE ${x}.user_id = ? AND ${where} ORDER BY ${x}.id LIMIT ${limit}`, params };
+        return { sql: `SELECT ${select} ${from} WHERE ${x}.user_id = ? AND ${where} ORDER BY ${x}.id LIMIT ${limit}`, params };
       }
       // Each user's first rows: numbered per user over the (user_id, id) index, as the hand-written SQL does.
       params.push(...keys);
       const where = rest(params);
-      const numbered = `${head.replace(' FROM ', `, ROW_NUMBER() OVER (PARTITION BY ${x}.user_id ORDER BY ${x}.id) AS rn_ FROM `)} WHERE ${x}.user_id IN (${keys.map(() => '?').join(', ')}) AND ${where}`;
+      const numbered = `SELECT ${select}, ROW_NUMBER() OVER (PARTITION BY ${x}.user_id ORDER BY ${x}.id) AS rn_ ${from} WHERE ${x}.user_id IN (${keys.map(() => '?').join(', ')}) AND ${where}`;
       return { sql: `SELECT * FROM (${numbered}) q WHERE q.rn_ <= ${limit} ORDER BY q.k_, q.rn_`, params };
     },
   };
-  return { read, conn };
+  return { read, conn, aggregates };
 }
 
 /** A root field as plain-row statements. */
