@@ -55,6 +55,10 @@ const auth = { auth: { jwtSecret: SECRET, jwksUrl: null, issuer: null, audience:
 const LONG = 60_000;
 const paths: (readonly [string, Parameters<typeof configWith>[1]])[] = [
   ['compiled path, no cache', { ...auth }],
+  // Both forms of the compiled path on their own (COMPILED_FORM; auto mixes them by shape).
+  ['compiled path as database-built JSON, no cache', { ...auth, compiledForm: 'json' }],
+  ['compiled path as database-built JSON, cache in memory', { ...auth, compiledForm: 'json', responseCache: true, responseCacheStore: 'memory', responseCacheTtlMs: LONG, responseCacheCountTtlMs: LONG }],
+  ['compiled path as plain rows, no cache', { ...auth, compiledForm: 'rows' }],
   ['resolvers, no cache', { ...auth, compiledQueries: false, compiledMutations: false }],
   ['compiled path, cache in memory', { ...auth, responseCache: true, responseCacheStore: 'memory', responseCacheTtlMs: LONG, responseCacheCountTtlMs: LONG }],
   ...(redisUp

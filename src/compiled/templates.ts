@@ -60,7 +60,7 @@ export function buildQueryTemplate(
   if (!plan || plan.roots.length === 0) return null;
   const compiled = compileQuery(plan, form);
   if (!compiled.json || compiled.rows.some((read) => read !== null)) return null;
-  const jsonParams = compiled.json?.query.params ?? [];
+  const jsonParams = compiled.json.query.params;
   const slots = (value: string) => ({
     params: jsonParams.flatMap((param, j) => (param === value ? [j] : [])),
     roots: plan.roots.flatMap((root, j) => (root.kind === 'single' && root.id === value ? [j] : [])),
