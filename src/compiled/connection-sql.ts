@@ -6,7 +6,7 @@
 import { renderConditions } from '../db/conditions.ts';
 import { counterCount } from '../db/counters.ts';
 import { MAX_ID } from '../values.ts';
-import type { ConnectionPart, ConnectionPlan, ObjectPlan } from './plan.ts';
+import { readsPage, wantsExtraRow, type ConnectionPart, type ConnectionPlan, type ObjectPlan } from './plan.ts';
 import { Builder, CURSOR_KIND, TABLE, cursorSql, lit } from './sql-text.ts';
 
 /** Writes one object's JSON for the row at alias `a` (sql.ts objectJson). */
@@ -60,20 +60,6 @@ function afterCond(b: Builder, c: ConnectionPlan, x: string): string {
 function cutoffSql(b: Builder, c: ConnectionPlan, parent: string): string {
   const x = b.alias();
   return `(SELECT ${x}.id FROM ${TABLE[c.entity]} ${x} WHERE ${baseWhere(b, x, c, parent)}${afterCond(b, c, x)} ORDER BY ${x}.id LIMIT 1 OFFSET ${c.first - 1})`;
-}
-
-/**
- * Whether a part of the connection is an aggregate of its page's rows: its
- * rows or a cursor, and at the root hasNextPage (the page's row count; under
- * a parent row it is an EXISTS of its own).
- */
-function readsPage(c: ConnectionPlan, root: boolean): boolean {
-  return c.parts.some(
-    ({ part }) =>
-      part.kind === 'nodes' ||
-      part.kind === 'edges' ||
-      (part.kind === 'pageInfo' && part.fields.some((f) => (root && f.part === 'hasNextPage') || f.part === 'startCursor' || f.part === 'endCursor')),
-  );
 }
 
 /**
@@ -199,14 +185,6 @@ function partReadsRows(part: ConnectionPart): boolean {
   if (part.kind === 'nodes') return readsRows(part.object);
   if (part.kind === 'edges') return part.fields.some((f) => f.object !== undefined && readsRows(f.object));
   return false;
-}
-
-/** At the root: whether a part needs row first+1, which tells hasNextPage and whether the page proves totalCount. */
-function wantsExtraRow(c: ConnectionPlan): boolean {
-  return c.parts.some(
-    ({ part }) =>
-      (part.kind === 'totalCount' && c.afterId === null) || (part.kind === 'pageInfo' && part.fields.some((f) => f.part === 'hasNextPage')),
-  );
 }
 
 /** `FROM` text of a connection's page rows as alias x (see connectionJson). */

@@ -86,6 +86,27 @@ export interface MutationPlan {
   readonly location: { line: number; column: number } | null;
 }
 
+/**
+ * Whether a part of the connection reads its page's rows: its rows or a cursor, and
+ * `withNext` hasNextPage (at the root, and in the plain-rows form, it is the page's row count;
+ * under a parent row in the JSON statement an EXISTS of its own). Both SQL writers ask this.
+ */
+export function readsPage(c: ConnectionPlan, withNext: boolean): boolean {
+  return c.parts.some(
+    ({ part }) =>
+      part.kind === 'nodes' ||
+      part.kind === 'edges' ||
+      (part.kind === 'pageInfo' && part.fields.some((f) => (withNext && f.part === 'hasNextPage') || f.part === 'startCursor' || f.part === 'endCursor')),
+  );
+}
+
+/** At the root: whether a part needs row first+1, which tells hasNextPage and whether the page proves totalCount. */
+export function wantsExtraRow(c: ConnectionPlan): boolean {
+  return c.parts.some(
+    ({ part }) =>
+      (part.kind === 'totalCount' && c.afterId === null) || (part.kind === 'pageInfo' && part.fields.some((f) => f.part === 'hasNextPage')),
+  );
+}
 
 /** The entities a plan reads, for the response cache's tags and TTLs. */
 export function entitiesOf(plan: OperationPlan): { entities: Entity[]; onlyCounts: boolean } {

@@ -4,7 +4,7 @@
 // of the shapes writing the text, with the same formats (formats.ts json) and
 // cursors (connections.ts) the resolvers serialize through.
 import { CompiledQuery } from 'kysely';
-import { encodeCursor } from '../connections.ts';
+import { encodeCursor, provenCount, toPage } from '../connections.ts';
 import type { SqlSession } from '../db/direct.ts';
 import { PREPARED } from '../db/statement.ts';
 import { FORMATS } from '../formats.ts';
@@ -48,9 +48,9 @@ export async function readRoot(db: SqlSession, read: RootRead, prepared: boolean
       let count: number | null = null;
       let before = previous ? Number(previous[0]?.e) !== 0 : false;
       if (read.count) {
-        // A first page with room to spare holds every row of the list (connections.ts provenCount).
-        if (read.countAfterPage && rows.length <= conn.first) count = rows.length;
-        else {
+        // A first page with room to spare holds every row of the list.
+        count = read.countAfterPage ? provenCount(toPage(rows, conn.first), conn.afterId) : null;
+        if (count === null) {
           const [row] = counted ?? (await run(read.count, true));
           count = Number(row?.n);
           if (!previous) before = Number(row?.e ?? 0) !== 0;
@@ -151,7 +151,7 @@ function writeList(shape: Shape, rows: readonly Row[], fetched: Fetched): string
 
 /** A connection over its rows (first+1 at most): the page is the first `first`, a further row means a next page. */
 function writeConnection(conn: ConnShape, rows: Row[], count: number | null, before: boolean, fetched: Fetched): string {
-  const page = rows.length > conn.first ? rows.slice(0, conn.first) : rows;
+  const { rows: page, hasNextPage } = toPage(rows, conn.first);
   const cursor = (row: Row | undefined) => (row ? `"${encodeCursor(conn.kind, String(row[conn.idColumn]))}"` : 'null');
   let out = '{';
   for (const { head, part } of conn.parts) {
@@ -187,7 +187,7 @@ function writeConnection(conn: ConnShape, rows: Row[], count: number | null, bef
             case 'typename':
               return `${head}:${f.json!}`;
             case 'hasNextPage':
-              return `${head}:${rows.length > conn.first}`;
+              return `${head}:${hasNextPage}`;
             case 'hasPreviousPage':
               return `${head}:${conn.afterId !== null && before}`;
             case 'startCursor':

@@ -14,7 +14,7 @@ import { counterCount } from '../db/counters.ts';
 import type { ValueFormat } from '../formats.ts';
 import type { FieldDef } from '../fields.ts';
 import { COUNTS_AS_SPENT } from '../orders/order.fields.ts';
-import type { ConnectionPlan, ObjectPlan, PlanValue, RootPlan } from './plan.ts';
+import { readsPage, wantsExtraRow, type ConnectionPlan, type ObjectPlan, type PlanValue, type RootPlan } from './plan.ts';
 import { headed, type ChildRead, type ConnShape, type RootRead, type Shape, type FieldSource, type Sql } from './rows-shape.ts';
 import { CURSOR_KIND, TABLE } from './sql-text.ts';
 
@@ -134,7 +134,7 @@ function shapeObject(st: Statement, a: string, object: ObjectPlan, knownId: stri
  * rows are all the user's orders (no status, no row rule, no cursor), read first to last.
  */
 function canFuse(c: ConnectionPlan, knownId: string | null): boolean {
-  return knownId !== null && c.ofParentUser && c.where.length === 0 && c.afterId === null && readsPage(c) && c.first + (asks(c, 'hasNextPage') ? 1 : 0) > 0;
+  return knownId !== null && c.ofParentUser && c.where.length === 0 && c.afterId === null && readsPage(c, true) && c.first + (asks(c, 'hasNextPage') ? 1 : 0) > 0;
 }
 
 type Unkeyed = Omit<ChildRead, 'keyColumn'> & { shape: Shape };
@@ -156,16 +156,6 @@ function itemsRead(object: ObjectPlan): Unkeyed {
       params: [...st.params, ...keys],
     }),
   };
-}
-
-/** Whether a part reads the connection's rows (sql.ts connectionJson's readsPage). */
-function readsPage(c: ConnectionPlan): boolean {
-  return c.parts.some(
-    ({ part }) =>
-      part.kind === 'nodes' ||
-      part.kind === 'edges' ||
-      (part.kind === 'pageInfo' && part.fields.some((f) => f.part === 'hasNextPage' || f.part === 'startCursor' || f.part === 'endCursor')),
-  );
 }
 
 const asks = (c: ConnectionPlan, field: 'hasNextPage' | 'hasPreviousPage') => c.parts.some(({ part }) => part.kind === 'pageInfo' && part.fields.some((f) => f.part === field));
@@ -223,7 +213,7 @@ function nestedConnection(
   const conn: ConnShape = { kind: CURSOR_KIND[c.entity], first: c.first, afterId: c.afterId, idColumn, countColumn, previousColumn, parts };
   // Row first+1 only tells hasNextPage.
   const limit = c.first + (asks(c, 'hasNextPage') ? 1 : 0);
-  if (!readsPage(c) || limit === 0) return { read: null, conn };
+  if (!readsPage(c, true) || limit === 0) return { read: null, conn };
   // The user's orderCount and totalSpent from the same read of all its orders (fuse): window
   // aggregates over every row, computed before the LIMIT keeps the page.
   let aggregates: { count: string; spent: string } | null = null;
@@ -292,10 +282,9 @@ function rootConnection(c: ConnectionPlan): RootRead {
   const idColumn = st.id(x);
   const parts = shapeParts(st, x, c);
   const conn: ConnShape = { kind: CURSOR_KIND[c.entity], first: c.first, afterId: c.afterId, idColumn, countColumn: null, previousColumn: null, parts };
-  const extra = asks(c, 'hasNextPage') || (asksCount(c) && c.afterId === null);
-  const limit = c.first + (extra ? 1 : 0);
+  const limit = c.first + (wantsExtraRow(c) ? 1 : 0);
   let page: Sql | null = null;
-  if (readsPage(c)) {
+  if (readsPage(c, true)) {
     const params = [...st.params];
     const where = renderConditions(c.where, x, params);
     if (c.afterId !== null) params.push(c.afterId);
