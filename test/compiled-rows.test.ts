@@ -145,6 +145,19 @@ describe('the bench documents, as plain rows', () => {
   });
 });
 
+describe('one shape, many values: statements compiled once per shape, each request binding its own (compile-cache.ts)', () => {
+  it('searches (wildcards, the escape character, the stand-ins\' mark), statuses, cursors and ids, in turns', async () => {
+    const searches = ['mug', 'Mug 1', '%', '_', '!', '50%_off!', '\uFDD00\uFDD0', 'SKU-3', '"q" \\', 'nothing'];
+    for (const search of [...searches, ...searches.reverse()]) await same(SEARCH_BOX, { search, inStock: search.length % 2 === 0, minPrice: search.length > 3 ? '2.00' : null });
+    for (const status of ['PAID', 'SHIPPED', 'PAID', null, 'CANCELLED', 'PENDING', null]) await same(ORDER_LIST.replace('first: 100', 'first: 2'), { status });
+    for (const u of [3, 8, 3, 0, 9]) {
+      await same(CLIENT_DOCUMENT, { id: users[u], withOrders: true });
+      await same(USER_BY_ID, { id: users[u] });
+    }
+    for (const id of [users[2], users[20], users[2], users[29]]) await same(DEEP_PAGE, { first: 3, after: encodeCursor('User', id!) });
+  });
+});
+
 describe('rows written around the gateway with plain SQL show at once, as plain rows', () => {
   const COUNTS = `query($id: ID!) {
     user(id: $id) { orderCount totalSpent orders(first: 3) { totalCount nodes { id status total items { quantity product { stock } } } } }

@@ -21,7 +21,8 @@ import { createQueryRunner, nameOf, runMutation, type CompiledAnswer, type Compi
 import { entitiesOf, type OperationPlan } from './plan.ts';
 import { buildMutationPlan, mutationTemplate } from './plan-mutation.ts';
 import { buildPlan } from './plan-query.ts';
-import { compileQuery, type CompiledForm, type CompiledQueryPlan } from './forms.ts';
+import { createCompileCache } from './compile-cache.ts';
+import type { CompiledForm, CompiledQueryPlan } from './forms.ts';
 import { buildQueryTemplate, fillTemplate, viewerShape, type Measure, type QueryTemplate } from './templates.ts';
 
 /** One viewer of each kind templates tell apart, to plan trusted documents for at start. */
@@ -92,6 +93,8 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
   const { measure, maxObjects, mutations, cache } = options;
   const form = options.form ?? 'auto';
   const runQuery = createQueryRunner(db, options);
+  // Plans compiled once per shape, the request's values bound as its statements are sent.
+  const compileQuery = createCompileCache(form);
   // Parsed and validated documents by query text; null marks text that is not
   // a valid document (the ordinary path reports why).
   const documents = new Map<string, DocumentNode | null>();
@@ -190,7 +193,7 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
           if (mutationPlan) return runMutation(mutations, mutationPlan, viewer, options.onServiceError);
         }
         if (!plan || plan.roots.length === 0 || cost > maxObjects) return null;
-        compiled = compileQuery(plan, form);
+        compiled = compileQuery(plan);
       }
       const answer = await runQuery(plan, compiled, opName, request.timeoutMs);
       if (cache && snapshot && answer !== 'timeout' && answer?.cacheable) {

@@ -13,6 +13,7 @@ import type { OrderWrite } from '../orders/order.model.ts';
 import type { Viewer } from '../viewer.ts';
 import type { MutationPlan, OperationPlan } from './plan.ts';
 import type { CompiledQueryPlan } from './forms.ts';
+import { bindParams } from './compile-cache.ts';
 import { readRoot } from './rows-run.ts';
 import { orderWriteJson } from './write-json.ts';
 
@@ -61,17 +62,17 @@ export function createQueryRunner(db: SqlSession, options: QueryRunnerOptions) {
     operationName: string | undefined,
     timeoutMs: number | undefined,
   ): Promise<CompiledAnswer | 'timeout' | null> {
-    const { json } = compiled;
+    const { json, values: bound } = compiled;
     const prepared = options.preparedStatements === true;
     let values: (string | null | undefined)[];
     try {
       // The JSON statement and every plain-row root side by side (forms.ts).
       const jsonRow = json
-        ? db.executeQuery<Record<string, string | null>>(CompiledQuery.raw(prepared ? PREPARED + json.query.sql : json.query.sql, json.query.params)).then(
+        ? db.executeQuery<Record<string, string | null>>(CompiledQuery.raw(prepared ? PREPARED + json.query.sql : json.query.sql, bindParams(json.query.params, bound))).then(
             (result) => result.rows[0] ?? (json.query.noRowIsNull ? { r0: null } : undefined),
           )
         : null;
-      const running = Promise.all([jsonRow, ...compiled.rows.map((read) => (read ? readRoot(db, read, prepared) : null))]);
+      const running = Promise.all([jsonRow, ...compiled.rows.map((read) => (read ? readRoot(db, read, prepared, bound) : null))]);
       const outcome = timeoutMs === undefined ? await running : await beforeDeadline(deadlines, running, timeoutMs);
       if (outcome === 'timeout') return 'timeout';
       const [row, ...read] = outcome;

@@ -28,6 +28,8 @@ export interface CompiledQueryPlan {
   readonly json: { readonly query: CompiledJsonQuery; readonly roots: readonly number[] } | null;
   /** The plain-row reads, by root index; null for a root the JSON statement answers. */
   readonly rows: readonly (RootRead | null)[];
+  /** The request's values, bound into every statement's parameters when the statements were compiled for stand-ins of them (compile-cache.ts). */
+  readonly values?: readonly unknown[];
 }
 
 /** Whether an object reads a list of rows (`kind`: its order items or a user's orders; a user's orders only), here or below. */

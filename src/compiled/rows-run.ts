@@ -8,6 +8,7 @@ import { encodeCursor, provenCount, toPage } from '../connections.ts';
 import type { SqlSession } from '../db/direct.ts';
 import { PREPARED } from '../db/statement.ts';
 import { FORMATS } from '../formats.ts';
+import { bindParams } from './compile-cache.ts';
 import type { ChildRead, ConnShape, RootRead, Shape, Sql } from './rows-shape.ts';
 
 type Row = Record<string, unknown>;
@@ -18,11 +19,13 @@ type Fetched = Map<ChildRead, Map<string, Row[]>>;
  * The root field's JSON text, or null for a single root whose row does not
  * exist. `prepared`: send fixed-text statements as prepared statements (a
  * child read's IN list changes its text with the number of keys, so those go
- * as text: they would churn the connection's statement cache).
+ * as text: they would churn the connection's statement cache). `values`: the
+ * request's values, when the statements were compiled for stand-ins of them
+ * (compile-cache.ts).
  */
-export async function readRoot(db: SqlSession, read: RootRead, prepared: boolean): Promise<string | null> {
+export async function readRoot(db: SqlSession, read: RootRead, prepared: boolean, values?: readonly unknown[]): Promise<string | null> {
   const run = (sql: Sql, fixed: boolean) =>
-    db.executeQuery<Row>(CompiledQuery.raw(prepared && fixed ? PREPARED + sql.sql : sql.sql, sql.params as unknown[])).then((result) => result.rows);
+    db.executeQuery<Row>(CompiledQuery.raw(prepared && fixed ? PREPARED + sql.sql : sql.sql, bindParams(sql.params, values))).then((result) => result.rows);
   const fetched: Fetched = new Map();
   switch (read.kind) {
     case 'literal':
