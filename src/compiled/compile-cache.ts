@@ -15,7 +15,8 @@
 import { containsPattern, type Condition } from '../db/conditions.ts';
 import type { FieldDef } from '../fields.ts';
 import { compileQuery, type CompiledForm, type CompiledQueryPlan } from './forms.ts';
-import type { ConnectionPlan, ObjectPlan, OperationPlan, PlanValue, RootPlan } from './plan.ts';
+import { keepWriters } from './rows-write.ts';
+import type { ConnectionPlan, ObjectPlan, OperationPlan, PlanField, PlanValue, RootPlan } from './plan.ts';
 
 /**
  * Marks a stand-in (a Unicode noncharacter): no parameter a compiler writes itself starts with
@@ -37,53 +38,58 @@ interface Walk {
   marked: boolean;
 }
 
-const fieldIds = new WeakMap<FieldDef, number>();
-let nextFieldId = 0;
-function fieldId(field: FieldDef): number {
+/** Each field definition's number in shape keys (definitions are the domains' constants). */
+const fieldIds = new Map<FieldDef, string>();
+function fieldId(field: FieldDef): string {
   let id = fieldIds.get(field);
-  if (id === undefined) fieldIds.set(field, (id = ++nextFieldId));
+  if (id === undefined) fieldIds.set(field, (id = `f${fieldIds.size + 1}`));
   return id;
 }
+
+// One walk for both uses: with `rebuild` off (every request) it only appends to the key and the
+// values, allocating nothing else; with it on (a new shape) it also returns the plan with stand-ins.
 
 function slot(w: Walk, value: string | number): string | number {
   if (typeof value === 'string' && value.includes(MARK)) w.marked = true;
   w.values.push(value);
-  return standIn(w.values.length - 1);
+  return w.rebuild ? standIn(w.values.length - 1) : value;
 }
 
 function walkConditions(w: Walk, conditions: readonly Condition[]): readonly Condition[] {
-  const out: Condition[] = [];
+  const out: Condition[] | null = w.rebuild ? [] : null;
   for (const c of conditions) {
     if (c.kind === 'contains') {
       w.key += `~${c.columns.join('|')}`;
       const text = slot(w, c.text) as string;
-      if (w.rebuild) out.push({ ...c, text });
+      out?.push({ ...c, text });
     } else if (w.strict) {
       w.key += `~${c.column}${c.op}${JSON.stringify(c.value)}`;
-      if (w.rebuild) out.push(c);
+      out?.push(c);
     } else {
       w.key += `~${c.column}${c.op}`;
       const value = slot(w, c.value);
-      if (w.rebuild) out.push({ ...c, value });
+      out?.push({ ...c, value });
     }
   }
-  return out;
+  return out ?? conditions;
 }
 
 function walkObject(w: Walk, object: ObjectPlan): ObjectPlan {
   w.key += `{${object.entity}`;
-  const fields = object.fields.map(({ key, value }) => {
+  const fields: PlanField[] | null = w.rebuild ? [] : null;
+  for (const { key, value } of object.fields) {
     w.key += ` ${key}:`;
-    return { key, value: walkValue(w, value) };
-  });
+    const walked = walkValue(w, value);
+    fields?.push({ key, value: walked });
+  }
   w.key += '}';
-  return w.rebuild ? { entity: object.entity, fields } : object;
+  return fields ? { entity: object.entity, fields } : object;
 }
 
 function walkValue(w: Walk, value: PlanValue): PlanValue {
   switch (value.kind) {
     case 'field':
-      w.key += `f${fieldId(value.field)}`;
+      w.key += fieldId(value.field);
       return value;
     case 'literal':
       w.key += `l${value.json}`;
@@ -92,49 +98,65 @@ function walkValue(w: Walk, value: PlanValue): PlanValue {
     case 'totalSpent':
       w.key += value.kind;
       return value;
-    case 'parent':
+    case 'parent': {
       w.key += `p${value.via}`;
-      return { ...value, object: walkObject(w, value.object) };
-    case 'items':
+      const object = walkObject(w, value.object);
+      return w.rebuild ? { ...value, object } : value;
+    }
+    case 'items': {
       w.key += 'i';
-      return { ...value, object: walkObject(w, value.object) };
-    case 'connection':
-      return { kind: 'connection', connection: walkConnection(w, value.connection) };
+      const object = walkObject(w, value.object);
+      return w.rebuild ? { ...value, object } : value;
+    }
+    case 'connection': {
+      const connection = walkConnection(w, value.connection);
+      return w.rebuild ? { kind: 'connection', connection } : value;
+    }
   }
 }
 
 function walkConnection(w: Walk, c: ConnectionPlan): ConnectionPlan {
   w.key += `[${c.entity}${c.ofParentUser ? '^' : ''} ${c.first}`;
   const where = walkConditions(w, c.where);
-  const afterId = c.afterId === null ? null : (w.key += '>', slot(w, c.afterId) as string);
-  const parts = c.parts.map(({ key, part }) => {
+  let afterId = c.afterId;
+  if (afterId !== null) {
+    w.key += '>';
+    afterId = slot(w, afterId) as string;
+  }
+  const parts: ConnectionPlan['parts'] | null = w.rebuild ? [] : null;
+  for (const { key, part } of c.parts) {
     w.key += ` ${key}:${part.kind}`;
     switch (part.kind) {
-      case 'nodes':
-        return { key, part: { kind: 'nodes' as const, object: walkObject(w, part.object) } };
-      case 'edges':
-        return {
-          key,
-          part: {
-            kind: 'edges' as const,
-            fields: part.fields.map((f) => {
-              w.key += `(${f.key}:${f.part}${f.json ?? ''})`;
-              return f.object ? { ...f, object: walkObject(w, f.object) } : f;
-            }),
-          },
-        };
+      case 'nodes': {
+        const object = walkObject(w, part.object);
+        parts?.push({ key, part: { kind: 'nodes', object } });
+        break;
+      }
+      case 'edges': {
+        const fields: typeof part.fields | null = w.rebuild ? [] : null;
+        for (const f of part.fields) {
+          w.key += `(${f.key}:${f.part}${f.json ?? ''})`;
+          const object = f.object ? walkObject(w, f.object) : undefined;
+          fields?.push(object ? { ...f, object } : f);
+        }
+        parts?.push({ key, part: fields ? { kind: 'edges', fields } : part });
+        break;
+      }
       case 'pageInfo':
         for (const f of part.fields) w.key += `(${f.key}:${f.part}${f.json ?? ''})`;
-        return { key, part };
+        parts?.push({ key, part });
+        break;
       case 'literal':
         w.key += part.json;
-        return { key, part };
+        parts?.push({ key, part });
+        break;
       case 'totalCount':
-        return { key, part };
+        parts?.push({ key, part });
+        break;
     }
-  });
+  }
   w.key += ']';
-  return w.rebuild ? { ...c, where, afterId, parts } : c;
+  return parts ? { ...c, where, afterId, parts } : c;
 }
 
 function walkRoot(w: Walk, root: RootPlan): RootPlan {
@@ -143,22 +165,28 @@ function walkRoot(w: Walk, root: RootPlan): RootPlan {
     case 'literal':
       w.key += root.json;
       return root;
-    case 'productCount':
-      return { ...root, where: walkConditions(w, root.where) };
-    case 'connection':
-      return { ...root, connection: walkConnection(w, root.connection) };
+    case 'productCount': {
+      const where = walkConditions(w, root.where);
+      return w.rebuild ? { ...root, where } : root;
+    }
+    case 'connection': {
+      const connection = walkConnection(w, root.connection);
+      return w.rebuild ? { ...root, connection } : root;
+    }
     case 'single': {
       w.key += `${root.entity} ${root.missing}`;
       const id = slot(w, root.id) as string;
       const where = walkConditions(w, root.where);
-      return { ...root, id, where, object: walkObject(w, root.object) };
+      const object = walkObject(w, root.object);
+      return w.rebuild ? { ...root, id, where, object } : root;
     }
   }
 }
 
 function walk(plan: OperationPlan, strict: boolean, rebuild: boolean): { w: Walk; plan: OperationPlan } {
   const w: Walk = { key: strict ? 'strict' : 'loose', values: [], strict, rebuild, marked: false };
-  const roots = plan.roots.map((root) => walkRoot(w, root));
+  const roots: RootPlan[] = [];
+  for (const root of plan.roots) roots.push(walkRoot(w, root));
   return { w, plan: rebuild ? { ...plan, roots } : plan };
 }
 
@@ -229,7 +257,10 @@ export function createCompileCache(form: CompiledForm): CompileCache {
     // A new shape: compile it with stand-ins and check that against this request's own compile.
     const real = compileQuery(plan, form);
     const standIns = compileQuery(walk(plan, strict, true).plan, form);
-    if (sameBound(standIns, real, w.values)) keep(w.key, standIns);
+    if (sameBound(standIns, real, w.values)) {
+      keep(w.key, standIns);
+      for (const read of standIns.rows) if (read) keepWriters(read);
+    }
     else keep(w.key, strict ? null : 'strict');
     return real;
   };

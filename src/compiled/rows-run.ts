@@ -1,19 +1,15 @@
-// Runs a root field's plain-row statements (rows-sql.ts) and writes its JSON
-// in Node: the root's statements side by side, then each level's child reads
-// (all of a level at once, their keys from the level above), then one walk
-// of the shapes writing the text, with the same formats (formats.ts json) and
-// cursors (connections.ts) the resolvers serialize through.
+// Runs a root field's plain-row statements (rows-sql.ts) and has its JSON
+// written from the rows (rows-write.ts): the root's statements side by side,
+// the levels joined into a row's statement taken off its rows, then each
+// level's child reads (all of a level at once, their keys from the level
+// above).
 import { CompiledQuery } from 'kysely';
-import { encodeCursor, provenCount, toPage } from '../connections.ts';
+import { provenCount, toPage } from '../connections.ts';
 import type { SqlSession } from '../db/direct.ts';
 import { PREPARED } from '../db/statement.ts';
-import { FORMATS } from '../formats.ts';
 import { bindParams } from './compile-cache.ts';
-import type { ChildRead, ConnShape, RootRead, Shape, Sql } from './rows-shape.ts';
-
-type Row = Record<string, unknown>;
-/** Each child read's rows by key. */
-type Fetched = Map<ChildRead, Map<string, Row[]>>;
+import type { ChildRead, RootRead, Sql } from './rows-shape.ts';
+import { writeConnection, writeObject, type Fetched, type Row } from './rows-write.ts';
 
 /**
  * The root field's JSON text, or null for a single root whose row does not
@@ -36,8 +32,16 @@ export async function readRoot(db: SqlSession, read: RootRead, prepared: boolean
     }
     case 'single': {
       // Side by side, and awaited together: a failure of either is the answer's, none is left unhandled.
-      const [rows] = await Promise.all([run(read.read, true), knownReads(read.children, fetched, run)]);
+      const joined = read.joined;
+      const others = joined ? read.children.filter((child) => child !== joined.page) : read.children;
+      const [rows] = await Promise.all([run(read.read, true), knownReads(others, fetched, run)]);
       if (rows.length === 0) return null;
+      // The joined levels' rows: those with their key (a user without orders has one row, its
+      // keys null), the page's rows once each (a row per item repeats its order).
+      if (joined) {
+        fetched.set(joined.page, group(once(rows, joined.page.orderColumn!), joined.page.keyAlias));
+        if (joined.items) fetched.set(joined.items, group(rows, joined.items.keyAlias));
+      }
       await readChildren(read.children, rows, fetched, run);
       return writeObject(read.shape, rows[0]!, fetched);
     }
@@ -70,19 +74,27 @@ type Run = (sql: Sql, fixed: boolean) => Promise<Row[]>;
 /** Child reads whose key is known before their parent row is read, started now (User.orders of user(id)). */
 function knownReads(reads: readonly ChildRead[], fetched: Fetched, run: Run): Promise<unknown> {
   return Promise.all(
-    reads.filter((r) => r.knownKey !== null).map(async (r) => fetched.set(r, group(await run(r.sql([r.knownKey!]), true)))),
+    reads.filter((r) => r.knownKey !== null).map(async (r) => fetched.set(r, group(await run(r.sql([r.knownKey!]), true), r.keyAlias))),
   );
 }
 
-function group(rows: Row[]): Map<string, Row[]> {
+/** Rows by their key (column `keyAlias`); rows without one are left out. */
+function group(rows: Row[], keyAlias: string): Map<string, Row[]> {
   const byKey = new Map<string, Row[]>();
   for (const row of rows) {
-    const key = String(row.k_);
+    const value = row[keyAlias];
+    if (value === null || value === undefined) continue;
+    const key = String(value);
     const list = byKey.get(key);
     if (list) list.push(row);
     else byKey.set(key, [row]);
   }
   return byKey;
+}
+
+/** The first of each run of rows with the same `column` (rows in that column's order). */
+function once(rows: Row[], column: string): Row[] {
+  return rows.filter((row, i) => i === 0 || row[column] !== rows[i - 1]![column]);
 }
 
 /** Reads the children of these rows (all at once), then theirs. */
@@ -94,7 +106,7 @@ async function readChildren(reads: readonly ChildRead[], rows: Row[], fetched: F
       if (!byKey) {
         const keys = [...new Set(rows.map((row) => row[read.keyColumn]).filter((key) => key !== null && key !== undefined).map(String))];
         if (keys.length === 0) return;
-        byKey = group(await run(read.sql(keys), keys.length === 1));
+        byKey = group(await run(read.sql(keys), keys.length === 1), read.keyAlias);
         fetched.set(read, byKey);
       }
       if (read.children.length === 0) return;
@@ -103,106 +115,4 @@ async function readChildren(reads: readonly ChildRead[], rows: Row[], fetched: F
       await readChildren(read.children, below, fetched, run);
     }),
   );
-}
-
-function writeObject(shape: Shape, row: Row, fetched: Fetched): string {
-  let out = '{';
-  for (const field of shape) {
-    out += field.head;
-    switch (field.kind) {
-      case 'column': {
-        let value = row[field.column];
-        if (value === null || value === undefined) out += 'null';
-        else {
-          if (field.part !== undefined) value = String(value).split(' ')[field.part];
-          out += field.format === 'boolean' ? (Number(value) !== 0 ? 'true' : 'false') : FORMATS[field.format].json(value);
-        }
-        break;
-      }
-      case 'literal':
-        out += field.json;
-        break;
-      case 'aggregate': {
-        const value = fetched.get(field.read)?.get(String(row[field.read.keyColumn]))?.[0]?.[field.column];
-        out += value === undefined || value === null ? (field.format === 'int' ? '0' : '"0.00"') : FORMATS[field.format].json(value);
-        break;
-      }
-      case 'joined':
-        out += row[field.idColumn] === null || row[field.idColumn] === undefined ? 'null' : writeObject(field.shape, row, fetched);
-        break;
-      case 'items':
-        out += writeList(field.shape, fetched.get(field.read)?.get(String(row[field.read.keyColumn])) ?? [], fetched);
-        break;
-      case 'connection': {
-        const { conn, read } = field;
-        const rows = read ? (fetched.get(read)?.get(String(row[read.keyColumn])) ?? []) : [];
-        const count = conn.countColumn === null ? null : Number(row[conn.countColumn]);
-        const before = conn.previousColumn === null ? false : Number(row[conn.previousColumn]) !== 0;
-        out += writeConnection(conn, rows, count, before, fetched);
-        break;
-      }
-    }
-  }
-  return `${out}}`;
-}
-
-function writeList(shape: Shape, rows: readonly Row[], fetched: Fetched): string {
-  let out = '[';
-  for (let i = 0; i < rows.length; i++) out += (i === 0 ? '' : ',') + writeObject(shape, rows[i]!, fetched);
-  return `${out}]`;
-}
-
-/** A connection over its rows (first+1 at most): the page is the first `first`, a further row means a next page. */
-function writeConnection(conn: ConnShape, rows: Row[], count: number | null, before: boolean, fetched: Fetched): string {
-  const { rows: page, hasNextPage } = toPage(rows, conn.first);
-  const cursor = (row: Row | undefined) => (row ? `"${encodeCursor(conn.kind, String(row[conn.idColumn]))}"` : 'null');
-  let out = '{';
-  for (const { head, part } of conn.parts) {
-    out += head;
-    switch (part.kind) {
-      case 'literal':
-        out += part.json;
-        break;
-      case 'totalCount':
-        out += String(count);
-        break;
-      case 'nodes':
-        out += writeList(part.shape, page, fetched);
-        break;
-      case 'edges': {
-        out += '[';
-        for (let i = 0; i < page.length; i++) {
-          const row = page[i]!;
-          out += i === 0 ? '{' : ',{';
-          for (const f of part.fields) {
-            out += f.head;
-            out += f.part === 'cursor' ? cursor(row) : f.part === 'node' ? writeObject(f.shape!, row, fetched) : f.json!;
-          }
-          out += '}';
-        }
-        out += ']';
-        break;
-      }
-      case 'pageInfo': {
-        const fields = part.fields.map((f) => {
-          const head = JSON.stringify(f.key);
-          switch (f.part) {
-            case 'typename':
-              return `${head}:${f.json!}`;
-            case 'hasNextPage':
-              return `${head}:${hasNextPage}`;
-            case 'hasPreviousPage':
-              return `${head}:${conn.afterId !== null && before}`;
-            case 'startCursor':
-              return `${head}:${cursor(page[0])}`;
-            case 'endCursor':
-              return `${head}:${cursor(page.at(-1))}`;
-          }
-        });
-        out += `{${fields.join(',')}}`;
-        break;
-      }
-    }
-  }
-  return `${out}}`;
 }

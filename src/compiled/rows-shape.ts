@@ -53,17 +53,38 @@ export type ShapedPart =
 export interface ChildRead {
   /** The parent row's column holding the key (its id). */
   readonly keyColumn: string;
-  /** The statement for these keys; its rows carry the key as column `k_`, in key then id order. */
+  /** The statement for these keys; its rows carry the key as column `keyAlias`, in key then id order. */
   sql(keys: readonly string[]): Sql;
+  /** The column of its rows holding the key. */
+  readonly keyAlias: string;
+  /**
+   * How to join it into its parent's statement instead (an order's items): its select list and
+   * that list's parameters, its joins given the parent's key column (`on`), and its order
+   * within a key. Absent for reads that take a LIMIT per key.
+   */
+  readonly join?: { readonly select: string; readonly params: readonly unknown[]; from(on: string): string; readonly orderBy: string };
   /** At most this many rows per key are a page whose rows the children read (the rest tell hasNextPage); null: all. */
   readonly pageSize: number | null;
-  /** The key, when it is known before the parent row is read (User.orders of user(id), viewer): read beside the parent. */
+  /** The key, when it is known before the parent row is read (User.orders of user(id), viewer): joined into the parent's statement, or read beside it. */
   readonly knownKey: string | null;
+  /** The column of its rows that orders them within a key (a connection's ids); null for reads that are never joined. */
+  readonly orderColumn: string | null;
   readonly children: readonly ChildRead[];
 }
 
 export type RootRead =
-  | { readonly kind: 'single'; readonly read: Sql; readonly shape: Shape; readonly children: readonly ChildRead[] }
+  | {
+      readonly kind: 'single';
+      readonly read: Sql;
+      readonly shape: Shape;
+      readonly children: readonly ChildRead[];
+      /**
+       * A child whose key is known (a user's first orders), joined into `read` (LEFT JOIN ... ON
+       * TRUE), and the one of its children joined with it (the orders' items): their rows are
+       * the statement's rows that have their key.
+       */
+      readonly joined: { readonly page: ChildRead; readonly items: ChildRead | null } | null;
+    }
   | {
       readonly kind: 'connection';
       /** Null when no part reads the page's rows. */

@@ -17,35 +17,7 @@ import { COUNTS_AS_SPENT } from '../orders/order.fields.ts';
 import { readsPage, wantsExtraRow, type ConnectionPlan, type ObjectPlan, type PlanValue, type RootPlan } from './plan.ts';
 import { headed, type ChildRead, type ConnShape, type RootRead, type Shape, type FieldSource, type Sql } from './rows-shape.ts';
 import { CURSOR_KIND, TABLE } from './sql-text.ts';
-
-/** One statement's select list, joins and select-list parameters, built as an object's fields are shaped. */
-class Statement {
-  readonly columns: string[] = [];
-  readonly joins: string[] = [];
-  /** The select list's parameters (joins carry none), in text order. */
-  readonly params: unknown[] = [];
-  readonly children: ChildRead[] = [];
-  readonly #ids = new Map<string, string>();
-  #columns = 0;
-  #aliases = 0;
-  alias(): string {
-    return `t${++this.#aliases}`;
-  }
-  column(expr: string): string {
-    const name = `c${++this.#columns}`;
-    this.columns.push(`${expr} AS ${name}`);
-    return name;
-  }
-  /** The column holding the id of the row at alias `a`. */
-  id(a: string): string {
-    let name = this.#ids.get(a);
-    if (!name) this.#ids.set(a, (name = this.column(`${a}.id`)));
-    return name;
-  }
-  select(): string {
-    return this.columns.join(', ');
-  }
-}
+import { Statement } from './rows-statement.ts';
 
 function fieldColumn(st: Statement, a: string, field: FieldDef): { column: string; format: ValueFormat } {
   switch (field.kind) {
@@ -113,7 +85,7 @@ function shapeObject(st: Statement, a: string, object: ObjectPlan, knownId: stri
         break;
       }
       case 'items': {
-        const read = itemsRead(value.object);
+        const read = itemsRead(st, value.object);
         st.children.push(withKey(read, st.id(a)));
         shape.push({ key, kind: 'items', read: st.children.at(-1)!, shape: read.shape });
         break;
@@ -141,20 +113,25 @@ type Unkeyed = Omit<ChildRead, 'keyColumn'> & { shape: Shape };
 const withKey = (read: Unkeyed, keyColumn: string): ChildRead => ({ ...read, keyColumn });
 
 /** The items of some orders, by order then product id, with their joined relations. */
-function itemsRead(object: ObjectPlan): Unkeyed {
-  const st = new Statement();
+function itemsRead(parent: Statement, object: ObjectPlan): Unkeyed {
+  const st = parent.sub();
   const x = st.alias();
   const shape = shapeObject(st, x, object, null);
-  const head = `SELECT ${x}.order_id AS k_, ${st.select()} FROM order_items ${x} ${st.joins.join(' ')}`;
+  const keyAlias = st.key();
+  const select = `${x}.order_id AS ${keyAlias}, ${st.select()}`;
+  const joins = st.joins.join(' ');
   return {
     shape,
     pageSize: null,
     knownKey: null,
+    orderColumn: null,
+    keyAlias,
     children: st.children,
     sql: (keys) => ({
-      sql: `${head} WHERE ${x}.order_id IN (${keys.map(() => '?').join(', ')}) ORDER BY ${x}.order_id, ${x}.product_id`,
+      sql: `SELECT ${select} FROM order_items ${x} ${joins} WHERE ${x}.order_id IN (${keys.map(() => '?').join(', ')}) ORDER BY ${x}.order_id, ${x}.product_id`,
       params: [...st.params, ...keys],
     }),
+    join: { select, params: st.params, from: (on) => `LEFT JOIN order_items ${x} ON ${x}.order_id = ${on} ${joins}`, orderBy: `${x}.product_id` },
   };
 }
 
@@ -206,9 +183,10 @@ function nestedConnection(
     st.params.push(c.afterId);
     previousColumn = st.column(`EXISTS(SELECT 1 FROM ${table} ${o} WHERE ${o}.user_id = ${a}.id AND ${where} AND ${o}.id <= ?)`);
   }
-  const child = new Statement();
+  const child = st.sub();
   const x = child.alias();
   const idColumn = child.id(x);
+  const keyAlias = child.key();
   const parts = shapeParts(child, x, c);
   const conn: ConnShape = { kind: CURSOR_KIND[c.entity], first: c.first, afterId: c.afterId, idColumn, countColumn, previousColumn, parts };
   // Row first+1 only tells hasNextPage.
@@ -221,7 +199,7 @@ function nestedConnection(
     const spent = renderConditions([COUNTS_AS_SPENT], x, child.params);
     aggregates = { spent: child.column(`COALESCE(SUM(IF(${spent}, ${x}.total, 0)) OVER (), 0.00)`), count: child.column('COUNT(*) OVER ()') };
   }
-  const select = `${x}.user_id AS k_, ${child.select()}`;
+  const select = `${x}.user_id AS ${keyAlias}, ${child.select()}`;
   const from = `FROM ${table} ${x} ${child.joins.join(' ')}`;
   const rest = (params: unknown[]) => {
     const where = renderConditions(c.where, x, params);
@@ -232,6 +210,8 @@ function nestedConnection(
     keyColumn: st.id(a),
     pageSize: c.first,
     knownKey: knownId,
+    orderColumn: idColumn,
+    keyAlias,
     children: child.children,
     sql: (keys) => {
       const params: unknown[] = [...child.params];
@@ -244,7 +224,7 @@ function nestedConnection(
       params.push(...keys);
       const where = rest(params);
       const numbered = `SELECT ${select}, ROW_NUMBER() OVER (PARTITION BY ${x}.user_id ORDER BY ${x}.id) AS rn_ ${from} WHERE ${x}.user_id IN (${keys.map(() => '?').join(', ')}) AND ${where}`;
-      return { sql: `SELECT * FROM (${numbered}) q WHERE q.rn_ <= ${limit} ORDER BY q.k_, q.rn_`, params };
+      return { sql: `SELECT * FROM (${numbered}) q WHERE q.rn_ <= ${limit} ORDER BY q.${keyAlias}, q.rn_`, params };
     },
   };
   return { read, conn, aggregates };
@@ -260,18 +240,50 @@ export function rootRead(root: RootPlan): RootRead {
       const count = counterCount('products', root.where, params) ?? `(SELECT COUNT(*) FROM products x WHERE ${renderConditions(root.where, 'x', params)})`;
       return { kind: 'count', count: { sql: `SELECT ${count} AS n`, params } };
     }
-    case 'single': {
-      const st = new Statement();
-      const x = st.alias();
-      const shape = shapeObject(st, x, root.object, root.id);
-      const params = [...st.params, root.id];
-      const rules = root.where.length ? ` AND ${renderConditions(root.where, x, params)}` : '';
-      const sql = `SELECT ${st.select()} FROM ${TABLE[root.entity]} ${x} ${st.joins.join(' ')} WHERE ${x}.id = ?${rules}`;
-      return { kind: 'single', read: { sql, params }, shape, children: st.children };
-    }
+    case 'single':
+      return singleRead(root);
     case 'connection':
       return rootConnection(root.connection);
   }
+}
+
+/**
+ * A row by id. The user's first orders (their key, the user's id, is known before the row is
+ * read) are joined into the row's statement, and their items with them, as one statement where
+ * the hand-written SQL sends two and plain rows per level three: every statement costs both
+ * processes a socket write and a wake-up (bench/RESULTS.md, ClientDocument). The rows are the
+ * user's columns on each of its orders' items; each level reads its own columns off them.
+ */
+function singleRead(root: Extract<RootPlan, { kind: 'single' }>): RootRead {
+  const st = new Statement();
+  const x = st.alias();
+  const shape = shapeObject(st, x, root.object, root.id);
+  const where = (params: unknown[]) => {
+    params.push(root.id);
+    return `WHERE ${x}.id = ?${root.where.length ? ` AND ${renderConditions(root.where, x, params)}` : ''}`;
+  };
+  const from = `FROM ${TABLE[root.entity]} ${x} ${st.joins.join(' ')}`;
+  const page = st.children.find((read) => read.knownKey !== null && read.orderColumn !== null) ?? null;
+  if (!page) {
+    const params = [...st.params];
+    return { kind: 'single', read: { sql: `SELECT ${st.select()} ${from} ${where(params)}`, params }, shape, children: st.children, joined: null };
+  }
+  const items = page.pageSize === null ? null : (page.children.find((read) => read.join) ?? null);
+  const paged = page.sql([page.knownKey!]);
+  const params = [...st.params, ...(items?.join!.params ?? [])];
+  let joins: string;
+  if (items) {
+    // The page's rows numbered, so that the row after it (it only tells hasNextPage) joins no items.
+    const rank = st.key();
+    joins = `LEFT JOIN (SELECT q.*, ROW_NUMBER() OVER (ORDER BY q.${page.orderColumn}) AS ${rank} FROM (${paged.sql}) q) j ON TRUE ${items.join!.from(`j.${items.keyColumn} AND j.${rank} <= ${page.pageSize}`)}`;
+  } else {
+    joins = `LEFT JOIN (${paged.sql}) j ON TRUE`;
+  }
+  params.push(...paged.params);
+  const select = `SELECT ${st.select()}, j.*${items ? `, ${items.join!.select}` : ''}`;
+  const order = `ORDER BY j.${page.orderColumn}${items ? `, ${items.join!.orderBy}` : ''}`;
+  const sql = `${select} ${from} ${joins} ${where(params)} ${order}`;
+  return { kind: 'single', read: { sql, params }, shape, children: st.children, joined: { page, items } };
 }
 
 /** A root list: its page (first+1 rows when hasNextPage or a count the page may prove asks), its count and hasPreviousPage, read side by side. */
