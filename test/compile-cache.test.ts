@@ -10,7 +10,7 @@
 import { buildSchema, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { CLIENT_DOCUMENT, DASHBOARD, DEEP_PAGE, ORDER_LIST, SEARCH_BOX, USER_BY_ID } from '../bench/operations.ts';
-import { bindParams, createCompileCache } from '../src/compiled/compile-cache.ts';
+import { createCompileCache } from '../src/compiled/compile-cache.ts';
 import { compileQuery, type CompiledForm, type CompiledQueryPlan } from '../src/compiled/forms.ts';
 import { buildPlan } from '../src/compiled/plan-query.ts';
 import type { OperationPlan } from '../src/compiled/plan.ts';
@@ -18,34 +18,9 @@ import { encodeCursor } from '../src/connections.ts';
 import { containsPattern } from '../src/db/conditions.ts';
 import { typeDefs } from '../src/schema.ts';
 import { ADMIN_WITHOUT_USER, ANONYMOUS, type Viewer } from '../src/viewer.ts';
+import { sent } from './support/compiled-sent.ts';
 
 const schema = buildSchema(typeDefs);
-
-/**
- * Everything a compiled plan sends and writes, with `values` bound into the parameters: each
- * statement's text and parameters, child reads called with keys, the shapes (functions out,
- * a cursor as whether there is one).
- */
-function sent(compiled: CompiledQueryPlan): string {
-  const values = compiled.values;
-  const out: unknown[] = [];
-  const visit = (node: unknown, seen: Set<unknown>): unknown => {
-    if (node === null || typeof node !== 'object') return node;
-    if (seen.has(node)) return '(seen)';
-    seen.add(node);
-    if (Array.isArray(node)) return node.map((n) => visit(n, seen));
-    const copy: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(node)) {
-      if (k === 'params') copy[k] = bindParams(v as unknown[], values);
-      else if (k === 'afterId' || k === 'knownKey') copy[k] = v === null ? null : bindParams([v], values)[0];
-      else if (typeof v === 'function') copy[k] = [['3'], ['3', '4', '5']].map((keys) => visit((v as (k: string[]) => unknown)(keys), new Set()));
-      else if (k !== 'values') copy[k] = visit(v, seen);
-    }
-    return copy;
-  };
-  out.push(visit(compiled.json, new Set()), visit(compiled.rows, new Set()));
-  return JSON.stringify(out);
-}
 
 const CURSOR_7 = encodeCursor('User', '7');
 const CURSOR_9000 = encodeCursor('User', '9000');

@@ -213,7 +213,7 @@ const PROBE_KEYS = [['7'], ['7', '8', '9']];
  * plan with those values): every string, number and parameter the same, child statements
  * called with the same keys the same, and no stand-in left anywhere else.
  */
-function sameBound(standIns: unknown, real: unknown, values: readonly unknown[], seen = new Map<object, unknown>()): boolean {
+export function sameBound(standIns: unknown, real: unknown, values: readonly unknown[], seen = new Map<object, unknown>()): boolean {
   if (typeof standIns === 'function') {
     if (typeof real !== 'function') return false;
     return PROBE_KEYS.every((keys) => sameBound((standIns as (k: string[]) => unknown)(keys), (real as (k: string[]) => unknown)(keys), values, seen));
@@ -230,6 +230,21 @@ function sameBound(standIns: unknown, real: unknown, values: readonly unknown[],
   const b = Object.keys(real);
   if (a.length !== b.length) return false;
   return a.every((k) => sameBound((standIns as Record<string, unknown>)[k], (real as Record<string, unknown>)[k], values, seen));
+}
+
+/**
+ * The plan compiled with stand-ins for its bound values (loose: compared values too; strict:
+ * those kept as they are), and the plan's values in stand-in order; null when that compile,
+ * bound to these values, is not the plan's own `real` compile (a compiler that picks its text
+ * by a value). Writers are generated for its shapes: it is kept for many requests.
+ */
+export function compileWithStandIns(plan: OperationPlan, form: CompiledForm, strict: boolean, real = compileQuery(plan, form)): { compiled: CompiledQueryPlan; values: unknown[] } | null {
+  const { w, plan: standInPlan } = walk(plan, strict, true);
+  if (w.marked) return null;
+  const compiled = compileQuery(standInPlan, form);
+  if (!sameBound(compiled, real, w.values)) return null;
+  for (const read of compiled.rows) if (read) keepWriters(read);
+  return { compiled, values: w.values };
 }
 
 /** Shapes kept, each with its compile of stand-ins (null: compiled per request). */
@@ -256,12 +271,8 @@ export function createCompileCache(form: CompiledForm): CompileCache {
     if (found) return { ...found, values: w.values };
     // A new shape: compile it with stand-ins and check that against this request's own compile.
     const real = compileQuery(plan, form);
-    const standIns = compileQuery(walk(plan, strict, true).plan, form);
-    if (sameBound(standIns, real, w.values)) {
-      keep(w.key, standIns);
-      for (const read of standIns.rows) if (read) keepWriters(read);
-    }
-    else keep(w.key, strict ? null : 'strict');
+    const kept = compileWithStandIns(plan, form, strict, real);
+    keep(w.key, kept ? kept.compiled : strict ? null : 'strict');
     return real;
   };
   return (plan) => {

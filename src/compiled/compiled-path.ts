@@ -23,7 +23,7 @@ import { buildMutationPlan, mutationTemplate } from './plan-mutation.ts';
 import { buildPlan } from './plan-query.ts';
 import { createCompileCache } from './compile-cache.ts';
 import type { CompiledForm, CompiledQueryPlan } from './forms.ts';
-import { buildQueryTemplate, fillTemplate, viewerShape, type Measure, type QueryTemplate } from './templates.ts';
+import { buildQueryTemplate, fillTemplate, templateKey, templateVariables, viewerShape, type Measure, type QueryTemplate } from './templates.ts';
 
 /** One viewer of each kind templates tell apart, to plan trusted documents for at start. */
 const TEMPLATE_VIEWERS: readonly Viewer[] = [ANONYMOUS, ADMIN_WITHOUT_USER, { kind: 'admin', userId: '1' }, { kind: 'customer', userId: '1' }];
@@ -86,6 +86,9 @@ export interface CompiledExecutor {
   prepare(queries: Iterable<string>): void;
 }
 
+/** Templates kept per document (one per kind of viewer and structural values: booleans, firsts, cursors present). */
+const TEMPLATES_PER_DOCUMENT = 64;
+
 /** Documents kept parsed and validated, by query text. */
 const DOCUMENTS_KEPT = 1000;
 
@@ -114,15 +117,23 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
     return doc;
   }
 
-  // Point lookups by id variables: planned and compiled once per document and kind of viewer.
+  // Documents whose variables are ids, directive booleans, firsts and cursors: planned, measured
+  // and compiled once per document, kind of viewer and structural values (templates.ts).
   const templates = perDocument(() => new Map<string, QueryTemplate | null>());
-  const queryTemplate = (doc: DocumentNode, operationName: string | undefined, viewer: Viewer): QueryTemplate | null => {
+  const queryTemplate = (doc: DocumentNode, operationName: string | undefined, viewer: Viewer, vars: Record<string, unknown>): QueryTemplate | null => {
+    const variables = templateVariables(doc, operationName ?? '');
+    if (!variables) return null;
+    const structural = templateKey(variables, vars);
+    if (structural === null) return null;
     const shape = viewerShape(viewer);
-    const byShape = templates(doc, operationName ?? '');
-    let template = byShape.get(shape.key);
+    const byKey = templates(doc, operationName ?? '');
+    const key = `${shape.key} ${structural}`;
+    let template = byKey.get(key);
     if (template === undefined) {
-      template = buildQueryTemplate(schema, doc, operationName, measure, maxObjects, shape.standIn, form);
-      byShape.set(shape.key, template);
+      // Structural values are the client's: a document keeps a bounded number of templates.
+      if (byKey.size >= TEMPLATES_PER_DOCUMENT) return null;
+      template = buildQueryTemplate({ schema, doc, operationName, variables, requestVars: vars, measure, maxObjects, standIn: shape.standIn, form });
+      byKey.set(key, template);
     }
     return template;
   };
@@ -144,7 +155,7 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
         for (const definition of doc.definitions) {
           if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
           for (const name of [definition.name?.value, undefined]) {
-            for (const viewer of TEMPLATE_VIEWERS) queryTemplate(doc, name, viewer);
+            for (const viewer of TEMPLATE_VIEWERS) queryTemplate(doc, name, viewer, {});
             mutationTemplateOf(doc, name);
           }
         }
@@ -179,7 +190,7 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
       }
       let plan: OperationPlan | null;
       let compiled: CompiledQueryPlan;
-      const template = queryTemplate(doc, opName, viewer);
+      const template = queryTemplate(doc, opName, viewer, vars);
       if (template) {
         const filled = fillTemplate(template, vars, viewer);
         if (!filled) return null;

@@ -1,26 +1,41 @@
-// Document templates: a query whose only variables are ids of point lookups
-// plans the same way whatever the ids, so it is planned and compiled once per
-// document and kind of viewer (viewerShape), and a request only checks and
-// binds its ids and its viewer's user id (the row rules' parameters).
+// Document templates: a query whose variables are only ids of point lookups,
+// booleans of @include/@skip, the `first` and the `after` of lists plans the
+// same way for every request with the same booleans, the same firsts and the
+// same cursors present, whatever the ids and cursors. So it is planned,
+// measured against the limits and compiled (with stand-ins for its bound
+// values, compile-cache.ts) once per document, kind of viewer (viewerShape)
+// and those structural values, and a request only checks its ids and cursors
+// as the planner would (parseId, decodeCursor) and binds them with its
+// viewer's user id (the row rules' parameter).
 import { getOperationAST, Kind, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { variableUses } from '../query-shape.ts';
+import { decodeCursor, encodeCursor, type CursorKind } from '../connections.ts';
+import { perDocument, variableUses } from '../query-shape.ts';
 import { parseId } from '../values.ts';
 import type { Viewer } from '../viewer.ts';
+import { compileWithStandIns, sameBound } from './compile-cache.ts';
+import { compileQuery, type CompiledForm, type CompiledQueryPlan } from './forms.ts';
 import type { OperationPlan, RootPlan } from './plan.ts';
 import { buildPlan } from './plan-query.ts';
-import { compileQuery, type CompiledForm, type CompiledQueryPlan } from './forms.ts';
+
+/** Where a bound value of the template's statements comes from. */
+type Source =
+  | { readonly kind: 'id'; readonly name: string }
+  | { readonly kind: 'cursor'; readonly name: string; readonly cursor: CursorKind }
+  | { readonly kind: 'viewer' }
+  | { readonly kind: 'constant'; readonly value: unknown };
 
 export interface QueryTemplate {
+  /** The plan, its point lookups' ids stand-ins (a request's go in `rootIds`). */
   readonly plan: OperationPlan;
-  /** The JSON statement alone: a plan with plain-row roots (forms.ts) is planned per request, its values being in its conditions too. */
+  /** Compiled with stand-ins for every bound value, in either form (forms.ts). */
   readonly compiled: CompiledQueryPlan;
-  /** Where each id variable's value goes: parameter positions of the JSON statement, and single roots (for NOT_FOUND). */
-  readonly variables: { name: string; params: number[]; roots: number[] }[];
-  /** Where the viewer's user id goes (row rules, the viewer root). */
-  readonly viewer: { params: number[]; roots: number[] };
+  /** Each bound value's source, in the stand-ins' order. */
+  readonly sources: readonly Source[];
+  /** Single roots whose id is a variable's or the viewer's (for NOT_FOUND). */
+  readonly rootIds: readonly { readonly root: number; readonly from: Source }[];
 }
 
-/** Stands in for the viewer's user id while a template is planned; ids below stand in for the variables. */
+/** The kinds of viewer plan with this user id (templates plan with stand-ins of their own, sentinelId). */
 const VIEWER_SENTINEL = '18446744073709551599';
 const SENTINEL_DIGITS = '1844674407370955';
 
@@ -37,85 +52,180 @@ export function viewerShape(viewer: Viewer): { key: string; standIn: Viewer } {
 /** Estimated objects of the document's response, or null when the limits refuse it (see plugins/limits.ts admittedCost). */
 export type Measure = (document: DocumentNode, variables: Record<string, unknown>, operationName: string | undefined) => number | null;
 
-/** The template of a document whose variables are all point-lookup ids, or null. */
-export function buildQueryTemplate(
-  schema: GraphQLSchema,
-  doc: DocumentNode,
-  operationName: string | undefined,
-  measure: Measure,
-  maxObjects: number,
-  standIn: Viewer,
-  form: CompiledForm,
-): QueryTemplate | null {
-  const names = idOnlyVariables(doc, operationName);
-  if (!names || names.length === 0 || names.length > 100) return null;
-  // A literal id that looks like a stand-in would be taken for one.
-  if (doc.loc?.source.body.includes(SENTINEL_DIGITS)) return null;
-  // Distinct valid ids no client would send stand in for the variables.
-  const sentinels = names.map((_, i) => `18446744073709551${String(i).padStart(3, '0')}`);
-  const vars = Object.fromEntries(names.map((name, i) => [name, sentinels[i]]));
-  const cost = measure(doc, vars, operationName);
-  if (cost === null || cost > maxObjects) return null;
-  const plan = buildPlan(schema, doc, operationName, vars, standIn);
-  if (!plan || plan.roots.length === 0) return null;
-  const compiled = compileQuery(plan, form);
-  if (!compiled.json || compiled.rows.some((read) => read !== null)) return null;
-  const jsonParams = compiled.json.query.params;
-  const slots = (value: string) => ({
-    params: jsonParams.flatMap((param, j) => (param === value ? [j] : [])),
-    roots: plan.roots.flatMap((root, j) => (root.kind === 'single' && root.id === value ? [j] : [])),
-  });
-  return { plan, compiled, variables: names.map((name, i) => ({ name, ...slots(sentinels[i]!) })), viewer: slots(VIEWER_SENTINEL) };
+/** A document's variables by their one use a template can take. */
+export interface TemplateVariables {
+  /** `ID!`, only the `id` of user/order/product. */
+  readonly ids: readonly string[];
+  /** `Boolean!`, only in directives (@include/@skip): part of the template's key. */
+  readonly flags: readonly string[];
+  /** `Int!`, only the `first` of lists: part of the key. */
+  readonly firsts: readonly string[];
+  /** `String` or `String!`, only the `after` of lists of one kind: present or not is part of the key. */
+  readonly cursors: readonly { readonly name: string; readonly kind: CursorKind; readonly required: boolean }[];
 }
 
-/** The plan and statement for these variables, or null when an id is missing or malformed (the resolvers say so). */
+const POINT_LOOKUPS = new Set(['user', 'order', 'product']);
+const LIST_KIND: Record<string, CursorKind> = { users: 'User', orders: 'Order', products: 'Product' };
+
+/** The operation's variables sorted by use, or null when one has another use (or a default value). */
+export const templateVariables = perDocument((doc, operationName): TemplateVariables | null => {
+  const operation = getOperationAST(doc, operationName || undefined);
+  if (!operation || operation.operation !== 'query') return null;
+  const uses = variableUses(doc);
+  const found: { ids: string[]; flags: string[]; firsts: string[]; cursors: TemplateVariables['cursors'][number][] } = { ids: [], flags: [], firsts: [], cursors: [] };
+  for (const definition of operation.variableDefinitions ?? []) {
+    if (definition.defaultValue) return null;
+    const name = definition.variable.name.value;
+    const required = definition.type.kind === Kind.NON_NULL_TYPE;
+    const named = definition.type.kind === Kind.NON_NULL_TYPE ? definition.type.type : definition.type;
+    if (named.kind !== Kind.NAMED_TYPE) return null;
+    const mine = uses.filter((use) => use.name === name);
+    const every = (test: (use: (typeof uses)[number]) => boolean) => mine.length > 0 && mine.every(test);
+    const type = named.name.value;
+    if (required && type === 'ID' && every((use) => use.whole && use.argument === 'id' && POINT_LOOKUPS.has(use.field?.name.value ?? ''))) found.ids.push(name);
+    else if (required && type === 'Boolean' && every((use) => use.field === null)) found.flags.push(name);
+    else if (required && type === 'Int' && every((use) => use.whole && use.argument === 'first' && LIST_KIND[use.field?.name.value ?? ''] !== undefined)) found.firsts.push(name);
+    else if (type === 'String' && every((use) => use.whole && use.argument === 'after' && LIST_KIND[use.field?.name.value ?? ''] !== undefined)) {
+      const kinds = new Set(mine.map((use) => LIST_KIND[use.field!.name.value]!));
+      if (kinds.size !== 1) return null;
+      found.cursors.push({ name, kind: [...kinds][0]!, required });
+    } else return null;
+  }
+  // Every use of a variable must be one of its definition's (variableUses reads fragments too).
+  if (uses.some((use) => !operation.variableDefinitions?.some((d) => d.variable.name.value === use.name))) return null;
+  return found;
+});
+
+/** The structural values' key, or null when a value is not of its type (the ordinary planner reports it). */
+export function templateKey(variables: TemplateVariables, vars: Record<string, unknown>): string | null {
+  let key = '';
+  for (const name of variables.flags) {
+    const value = vars[name];
+    if (typeof value !== 'boolean') return null;
+    key += value ? 't' : 'f';
+  }
+  for (const name of variables.firsts) {
+    const value = vars[name];
+    if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > 2 ** 31) return null;
+    key += `,${value}`;
+  }
+  for (const { name, required } of variables.cursors) {
+    const value = vars[name];
+    if (value === null || value === undefined) {
+      if (required) return null;
+      key += '-';
+    } else if (typeof value === 'string') key += '+';
+    else return null;
+  }
+  return key;
+}
+
+/** What a template is planned from: the document, its variables' uses and the request's structural values. */
+export interface TemplateInput {
+  readonly schema: GraphQLSchema;
+  readonly doc: DocumentNode;
+  readonly operationName: string | undefined;
+  readonly variables: TemplateVariables;
+  /** The request's variables: its booleans, firsts and which cursors it sends. */
+  readonly requestVars: Record<string, unknown>;
+  readonly measure: Measure;
+  readonly maxObjects: number;
+  /** The kind of viewer (viewerShape's stand-in). */
+  readonly standIn: Viewer;
+  readonly form: CompiledForm;
+}
+
+/** The template for these structural values, or null when the document does not plan (the ordinary path answers). */
+export function buildQueryTemplate(input: TemplateInput): QueryTemplate | null {
+  const { doc, variables } = input;
+  if (variables.ids.length + variables.cursors.length > 100) return null;
+  // A literal id that looks like a stand-in would be taken for one.
+  if (doc.loc?.source.body.includes(SENTINEL_DIGITS)) return null;
+  const template = planTemplate(input, 0);
+  if (!template) return null;
+  // Kept only if filling it with other ids, cursors and viewer sends what planning those sends:
+  // a compiler that wrote a stand-in into its text (a status's counter keeps compared values as
+  // they are, a customer's id among them) would otherwise send one stand-in's value for all.
+  const probe = planTemplate(input, 300);
+  if (!probe) return null;
+  const filled = fillTemplate(template.template, probe.vars, probe.viewer);
+  if (!filled) return null;
+  const { json, rows } = filled.compiled;
+  return sameBound({ json, rows }, compileQuery(probe.plan, input.form), filled.compiled.values ?? []) ? template.template : null;
+}
+
+/** Ids no client would send (below BIGINT UNSIGNED's largest), distinct for each stand-in; `offset` 0 or 300 picks a set. */
+const sentinelId = (i: number) => `18446744073709551${String(i).padStart(3, '0')}`;
+
+/** The template planned with stand-in ids numbered from `offset`, with the variables and viewer it was planned for. */
+function planTemplate(input: TemplateInput, offset: number): { template: QueryTemplate; plan: OperationPlan; vars: Record<string, unknown>; viewer: Viewer } | null {
+  const { schema, doc, operationName, variables, requestVars, measure, maxObjects, standIn, form } = input;
+  const viewerId = sentinelId(offset + 299);
+  const viewer: Viewer = standIn.kind === 'anonymous' || standIn.userId === null ? standIn : { ...standIn, userId: viewerId };
+  const sources = new Map<string, Source>([[viewerId, { kind: 'viewer' }]]);
+  const vars: Record<string, unknown> = {};
+  variables.ids.forEach((name, i) => {
+    vars[name] = sentinelId(offset + i);
+    sources.set(sentinelId(offset + i), { kind: 'id', name });
+  });
+  variables.cursors.forEach(({ name, kind }, j) => {
+    const id = sentinelId(offset + variables.ids.length + j);
+    const present = requestVars[name] !== null && requestVars[name] !== undefined;
+    vars[name] = present ? encodeCursor(kind, id) : null;
+    sources.set(id, { kind: 'cursor', name, cursor: kind });
+  });
+  for (const name of [...variables.flags, ...variables.firsts]) vars[name] = requestVars[name];
+  const cost = measure(doc, vars, operationName);
+  if (cost === null || cost > maxObjects) return null;
+  const plan = buildPlan(schema, doc, operationName, vars, viewer);
+  if (!plan || plan.roots.length === 0) return null;
+  const standIns = compileWithStandIns(plan, form, false) ?? compileWithStandIns(plan, form, true);
+  if (!standIns) return null;
+  const rootIds = plan.roots.flatMap((root, i) => (root.kind === 'single' && sources.has(root.id) ? [{ root: i, from: sources.get(root.id)! }] : []));
+  const template: QueryTemplate = {
+    plan,
+    compiled: standIns.compiled,
+    sources: standIns.values.map((value): Source => (typeof value === 'string' && sources.get(value)) || { kind: 'constant', value }),
+    rootIds,
+  };
+  return { template, plan, vars, viewer };
+}
+
+/** The plan and compiled statements for these variables, or null when an id or a cursor is malformed (the resolvers say so). */
 export function fillTemplate(
   template: QueryTemplate,
   vars: Record<string, unknown>,
   viewer: Viewer,
 ): { plan: OperationPlan; compiled: CompiledQueryPlan } | null {
-  const json = template.compiled.json!;
-  const params = [...json.query.params];
-  const roots: RootPlan[] = [...template.plan.roots];
-  const viewerId = viewer.kind === 'anonymous' ? null : viewer.userId;
-  if (viewerId !== null) {
-    for (const j of template.viewer.params) params[j] = viewerId;
-    for (const j of template.viewer.roots) roots[j] = { ...(roots[j] as Extract<RootPlan, { kind: 'single' }>), id: viewerId };
-  }
-  for (const variable of template.variables) {
-    const raw = vars[variable.name];
-    const text = typeof raw === 'number' && Number.isInteger(raw) ? String(raw) : raw;
-    if (typeof text !== 'string') return null;
-    let id: string;
-    try {
-      id = parseId(text);
-    } catch {
-      return null;
+  const valueOf = (source: Source): unknown => {
+    switch (source.kind) {
+      case 'constant':
+        return source.value;
+      case 'viewer':
+        return viewer.kind === 'anonymous' ? null : viewer.userId;
+      case 'id': {
+        const raw = vars[source.name];
+        const text = typeof raw === 'number' && Number.isInteger(raw) ? String(raw) : raw;
+        if (typeof text !== 'string') throw INVALID;
+        return parseId(text);
+      }
+      case 'cursor': {
+        const id = decodeCursor(source.cursor, vars[source.name] as string);
+        if (id === null) throw INVALID;
+        return id;
+      }
     }
-    for (const j of variable.params) params[j] = id;
-    for (const j of variable.roots) roots[j] = { ...(roots[j] as Extract<RootPlan, { kind: 'single' }>), id };
+  };
+  let values: unknown[];
+  let roots: RootPlan[];
+  try {
+    values = template.sources.map(valueOf);
+    roots = template.rootIds.length === 0 ? template.plan.roots : [...template.plan.roots];
+    for (const { root, from } of template.rootIds) roots[root] = { ...(roots[root] as Extract<RootPlan, { kind: 'single' }>), id: valueOf(from) as string };
+  } catch {
+    return null;
   }
-  return { plan: { ...template.plan, roots }, compiled: { json: { ...json, query: { ...json.query, params } }, rows: template.compiled.rows } };
+  return { plan: { ...template.plan, roots }, compiled: { ...template.compiled, values } };
 }
 
-const POINT_LOOKUPS = new Set(['user', 'order', 'product']);
-
-/**
- * The operation's variables when every one is an `ID!` used only as the `id`
- * argument of user/order/product (fields that exist only on Query), so its
- * value can only become a bound parameter; null otherwise.
- */
-function idOnlyVariables(doc: DocumentNode, operationName: string | undefined): string[] | null {
-  const operation = getOperationAST(doc, operationName);
-  if (!operation || operation.operation !== 'query') return null;
-  const names: string[] = [];
-  for (const definition of operation.variableDefinitions ?? []) {
-    const type = definition.type;
-    if (type.kind !== Kind.NON_NULL_TYPE || type.type.kind !== Kind.NAMED_TYPE || type.type.name.value !== 'ID') return null;
-    if (definition.defaultValue) return null;
-    names.push(definition.variable.name.value);
-  }
-  // Every use of a variable, anywhere in the document, must be user/order/product(id: $v).
-  const idOnly = variableUses(doc).every((use) => use.whole && use.argument === 'id' && POINT_LOOKUPS.has(use.field?.name.value ?? ''));
-  return idOnly ? names : null;
-}
+const INVALID = new Error('not a value the planner takes');

@@ -1,0 +1,115 @@
+// Document templates (src/compiled/templates.ts): a document whose variables
+// are ids, directive booleans, firsts and cursors is planned and compiled once
+// per kind of viewer and structural values; every request's filled template
+// sends what planning and compiling that request on its own sends, in both
+// compiled forms, and refuses (null: the ordinary path reports) what the
+// planner refuses. The answers over HTTP are proved against the resolvers in
+// test/compiled-rows.test.ts, test/compiled-queries.test.ts and
+// test/auth-rules.test.ts, where every such document now runs from a template.
+import { buildSchema, parse, type DocumentNode } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { CLIENT_DOCUMENT, DASHBOARD, DEEP_PAGE, SEARCH_BOX, USER_BY_ID } from '../bench/operations.ts';
+import { compileQuery, type CompiledForm } from '../src/compiled/forms.ts';
+import { buildPlan } from '../src/compiled/plan-query.ts';
+import { entitiesOf, type OperationPlan } from '../src/compiled/plan.ts';
+import { buildQueryTemplate, fillTemplate, templateKey, templateVariables, viewerShape } from '../src/compiled/templates.ts';
+import { encodeCursor } from '../src/connections.ts';
+import { typeDefs } from '../src/schema.ts';
+import { ADMIN_WITHOUT_USER, ANONYMOUS, type Viewer } from '../src/viewer.ts';
+import { sent } from './support/compiled-sent.ts';
+
+const schema = buildSchema(typeDefs);
+const measure = () => 1;
+
+const USER_PAGE = `query P($id: ID!, $n: Int!, $after: String, $items: Boolean!) {
+  user(id: $id) { id orders(first: $n, after: $after) { totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { id items @include(if: $items) { quantity } } } } }
+  viewer { id orderCount }
+}`;
+
+const CASES: { query: string; vars: Record<string, unknown>[] }[] = [
+  { query: USER_BY_ID, vars: [{ id: '1' }, { id: '2' }, { id: 77 }] },
+  { query: DEEP_PAGE, vars: [{ first: 20, after: encodeCursor('User', '7') }, { first: 20, after: encodeCursor('User', '9000') }, { first: 20, after: null }, { first: 20 }, { first: 5, after: encodeCursor('User', '7') }] },
+  { query: CLIENT_DOCUMENT, vars: [{ id: '3', withOrders: true }, { id: '4', withOrders: true }, { id: '4', withOrders: false }, { id: '9', withOrders: false }] },
+  { query: USER_PAGE, vars: [{ id: '5', n: 3, items: true }, { id: '6', n: 3, items: true, after: encodeCursor('Order', '40') }, { id: '7', n: 3, items: false, after: encodeCursor('Order', '2') }, { id: '8', n: 0, items: true }] },
+  { query: DASHBOARD, vars: [{}, {}] },
+  // Counts a customer's row rule narrows to their own orders (a counter per user), by status too.
+  { query: '{ orders(first: 1) { totalCount } paid: orders(filter: { status: PAID }) { totalCount } viewer { orderCount orders { totalCount } shipped: orders(status: SHIPPED) { totalCount } } }', vars: [{}] },
+];
+
+const VIEWERS: Viewer[] = [ANONYMOUS, ADMIN_WITHOUT_USER, { kind: 'admin', userId: '12' }, { kind: 'customer', userId: '5' }, { kind: 'customer', userId: '6' }];
+
+function template(doc: DocumentNode, vars: Record<string, unknown>, viewer: Viewer, form: CompiledForm) {
+  const variables = templateVariables(doc)!;
+  expect(variables).not.toBeNull();
+  expect(templateKey(variables, vars)).not.toBeNull();
+  return buildQueryTemplate({ schema, doc, operationName: undefined, variables, requestVars: vars, measure, maxObjects: 10_000, standIn: viewerShape(viewer).standIn, form });
+}
+
+describe.each<CompiledForm>(['auto', 'json', 'rows'])('templates (COMPILED_FORM=%s)', (form) => {
+  it('send what planning and compiling each request on its own sends, for every document, value and viewer', () => {
+    let compared = 0;
+    const declined = new Set<string>();
+    for (const viewer of VIEWERS) {
+      for (const { query, vars } of CASES) {
+        const doc = parse(query);
+        for (const v of vars) {
+          const plan = buildPlan(schema, doc, undefined, v, viewer);
+          const t = template(doc, v, viewer, form);
+          // A document the viewer may not run plans to nothing either way.
+          if (!plan) {
+            expect(t).toBeNull();
+            continue;
+          }
+          // A template its probe refutes (a customer's count by status below) is not kept: planned per request.
+          if (!t) {
+            declined.add(query);
+            continue;
+          }
+          const filled = fillTemplate(t, v, viewer)!;
+          expect(sent(filled.compiled), `${query.slice(0, 30)} ${JSON.stringify(v)} ${JSON.stringify(viewer)}`).toBe(sent(compileQuery(plan, form)));
+          // What the executor reads of the plan: each root's key, kind and id (NOT_FOUND), and what the response cache tags.
+          const read = (p: OperationPlan) => p.roots.map((r) => ({ key: r.key, kind: r.kind, ...(r.kind === 'single' ? { id: r.id, missing: r.missing, location: r.location, entity: r.entity } : {}) }));
+          expect(read(filled.plan)).toEqual(read(plan));
+          expect(entitiesOf(filled.plan)).toEqual(entitiesOf(plan));
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(50);
+    // Only the counts by status, whose compile reads the status's own counter.
+    expect([...declined]).toEqual([CASES.at(-1)!.query]);
+    for (const query of [USER_BY_ID, DEEP_PAGE, CLIENT_DOCUMENT, USER_PAGE, DASHBOARD]) expect(template(parse(query), CASES.find((c) => c.query === query)!.vars[0]!, ADMIN_WITHOUT_USER, form)).not.toBeNull();
+  });
+
+  it('refuse what the planner refuses: a malformed id or cursor, a cursor of another list', () => {
+    const doc = parse(USER_PAGE);
+    const t = template(doc, { id: '5', n: 3, items: true, after: encodeCursor('Order', '1') }, ADMIN_WITHOUT_USER, form)!;
+    for (const bad of [{ id: 'x' }, { id: null }, { after: 'not a cursor' }, { after: encodeCursor('User', '1') }]) {
+      const v = { id: '5', n: 3, items: true, after: encodeCursor('Order', '1'), ...bad };
+      expect(buildPlan(schema, doc, undefined, v, ADMIN_WITHOUT_USER)).toBeNull();
+      expect(fillTemplate(t, v, ADMIN_WITHOUT_USER)).toBeNull();
+    }
+    // A first out of range: no template for it, and no plan.
+    const tooMany = { id: '5', n: 100_000, items: true };
+    expect(buildPlan(schema, doc, undefined, tooMany, ADMIN_WITHOUT_USER)).toBeNull();
+    expect(template(doc, tooMany, ADMIN_WITHOUT_USER, form)).toBeNull();
+  });
+});
+
+describe('which documents take a template', () => {
+  it('those whose every variable is an id, a directive boolean, a first or a cursor; not a value of a filter, a default, a cursor of two lists', () => {
+    expect(templateVariables(parse(DEEP_PAGE))).toEqual({ ids: [], flags: [], firsts: ['first'], cursors: [{ name: 'after', kind: 'User', required: false }] });
+    expect(templateVariables(parse(CLIENT_DOCUMENT))).toMatchObject({ ids: ['id'], flags: ['withOrders'] });
+    expect(templateVariables(parse(SEARCH_BOX))).toBeNull();
+    expect(templateVariables(parse('query($n: Int! = 5) { users(first: $n) { totalCount } }'))).toBeNull();
+    expect(templateVariables(parse('query($a: String) { users(after: $a) { totalCount } orders(after: $a) { totalCount } }'))).toBeNull();
+    expect(templateVariables(parse('query($b: Boolean!) { products(filter: { inStock: $b }) { totalCount } }'))).toBeNull();
+  });
+
+  it('a key only for values of their type', () => {
+    const variables = templateVariables(parse(USER_PAGE))!;
+    expect(templateKey(variables, { id: '1', n: 3, items: true })).toBe('t,3-');
+    expect(templateKey(variables, { id: '1', n: 3, items: false, after: 'abc' })).toBe('f,3+');
+    for (const bad of [{ n: '3' }, { n: 1.5 }, { items: 'yes' }, { items: undefined }, { after: 7 }]) expect(templateKey(variables, { id: '1', n: 3, items: true, ...bad })).toBeNull();
+  });
+});
