@@ -22,7 +22,8 @@ import { Statement } from './rows-statement.ts';
 function fieldColumn(st: Statement, a: string, field: FieldDef): { column: string; format: ValueFormat } {
   switch (field.kind) {
     case 'column':
-      return { column: st.column(`${a}.${field.column}`), format: field.format };
+      // The row's id is one column however many parts read it (the id field, cursors, child keys): each BIGINT costs mysql2 a Long to text.
+      return { column: field.column === 'id' ? st.id(a) : st.column(`${a}.${field.column}`), format: field.format };
     case 'flag':
       return { column: st.column(renderConditions([field.condition], a, st.params)), format: 'boolean' };
     case 'computed':
