@@ -74,6 +74,13 @@ export const MAX_ID = 18446744073709551615n;
 
 /** Validates an ID argument ("42") and returns its canonical decimal form. */
 export function parseId(value: string, argument = 'id'): string {
+  // The usual id (up to 15 digits, no leading zero) is its own canonical form: no regular
+  // expression or BigInt for it (this runs for every id a request sends).
+  if (typeof value === 'string' && value.length > 0 && value.length <= 15 && (value.length === 1 || value.charCodeAt(0) !== 48)) {
+    let digits = true;
+    for (let i = 0; i < value.length && digits; i++) digits = value.charCodeAt(i) >= 48 && value.charCodeAt(i) <= 57;
+    if (digits) return value;
+  }
   if (typeof value !== 'string' || !/^\d{1,20}$/.test(value) || BigInt(value) > MAX_ID) {
     throw new BadUserInputError(`${argument} must be a decimal id such as "42", but got ${JSON.stringify(value)}`, argument);
   }

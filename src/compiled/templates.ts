@@ -31,8 +31,8 @@ export interface QueryTemplate {
   readonly compiled: CompiledQueryPlan;
   /** Each bound value's source, in the stand-ins' order. */
   readonly sources: readonly Source[];
-  /** Single roots whose id is a variable's or the viewer's (for NOT_FOUND). */
-  readonly rootIds: readonly { readonly root: number; readonly from: Source }[];
+  /** Single roots whose id is a variable's or the viewer's (for NOT_FOUND), and that value's index in `sources` (-1: none). */
+  readonly rootIds: readonly { readonly root: number; readonly from: Source; readonly index: number }[];
 }
 
 /** The kinds of viewer plan with this user id (templates plan with stand-ins of their own, sentinelId). */
@@ -181,7 +181,9 @@ function planTemplate(input: TemplateInput, offset: number): { template: QueryTe
   if (!plan || plan.roots.length === 0) return null;
   const standIns = compileWithStandIns(plan, form, false) ?? compileWithStandIns(plan, form, true);
   if (!standIns) return null;
-  const rootIds = plan.roots.flatMap((root, i) => (root.kind === 'single' && sources.has(root.id) ? [{ root: i, from: sources.get(root.id)! }] : []));
+  const rootIds = plan.roots.flatMap((root, i) =>
+    root.kind === 'single' && sources.has(root.id) ? [{ root: i, from: sources.get(root.id)!, index: standIns.values.indexOf(root.id) }] : [],
+  );
   const template: QueryTemplate = {
     plan,
     compiled: standIns.compiled,
@@ -191,37 +193,42 @@ function planTemplate(input: TemplateInput, offset: number): { template: QueryTe
   return { template, plan, vars, viewer };
 }
 
+/** A bound value for this request (throws INVALID for an id or cursor the planner refuses). */
+function valueOf(source: Source, vars: Record<string, unknown>, viewer: Viewer): unknown {
+  switch (source.kind) {
+    case 'constant':
+      return source.value;
+    case 'viewer':
+      return viewer.kind === 'anonymous' ? null : viewer.userId;
+    case 'id': {
+      const raw = vars[source.name];
+      const text = typeof raw === 'number' && Number.isInteger(raw) ? String(raw) : raw;
+      if (typeof text !== 'string') throw INVALID;
+      return parseId(text);
+    }
+    case 'cursor': {
+      const id = decodeCursor(source.cursor, vars[source.name] as string);
+      if (id === null) throw INVALID;
+      return id;
+    }
+  }
+}
+
 /** The plan and compiled statements for these variables, or null when an id or a cursor is malformed (the resolvers say so). */
 export function fillTemplate(
   template: QueryTemplate,
   vars: Record<string, unknown>,
   viewer: Viewer,
 ): { plan: OperationPlan; compiled: CompiledQueryPlan } | null {
-  const valueOf = (source: Source): unknown => {
-    switch (source.kind) {
-      case 'constant':
-        return source.value;
-      case 'viewer':
-        return viewer.kind === 'anonymous' ? null : viewer.userId;
-      case 'id': {
-        const raw = vars[source.name];
-        const text = typeof raw === 'number' && Number.isInteger(raw) ? String(raw) : raw;
-        if (typeof text !== 'string') throw INVALID;
-        return parseId(text);
-      }
-      case 'cursor': {
-        const id = decodeCursor(source.cursor, vars[source.name] as string);
-        if (id === null) throw INVALID;
-        return id;
-      }
-    }
-  };
-  let values: unknown[];
-  let roots: RootPlan[];
+  const { sources, rootIds } = template;
+  const values = new Array<unknown>(sources.length);
+  let roots = template.plan.roots;
   try {
-    values = template.sources.map(valueOf);
-    roots = template.rootIds.length === 0 ? template.plan.roots : [...template.plan.roots];
-    for (const { root, from } of template.rootIds) roots[root] = { ...(roots[root] as Extract<RootPlan, { kind: 'single' }>), id: valueOf(from) as string };
+    for (let i = 0; i < sources.length; i++) values[i] = valueOf(sources[i]!, vars, viewer);
+    if (rootIds.length > 0) {
+      roots = [...roots];
+      for (const { root, from, index } of rootIds) roots[root] = { ...(roots[root] as Extract<RootPlan, { kind: 'single' }>), id: (index >= 0 ? values[index] : valueOf(from, vars, viewer)) as string };
+    }
   } catch {
     return null;
   }
