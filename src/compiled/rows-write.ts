@@ -75,9 +75,8 @@ export function writeObject(shape: Shape, row: Row, fetched: Fetched): string {
 }
 
 function writeList(shape: Shape, rows: readonly Row[], fetched: Fetched): string {
-  const write = objectWriters.get(shape);
   let out = '[';
-  for (let i = 0; i < rows.length; i++) out += (i === 0 ? '' : ',') + (write ? write(rows[i]!, fetched) : writeObject(shape, rows[i]!, fetched));
+  for (let i = 0; i < rows.length; i++) out += (i === 0 ? '' : ',') + writeObject(shape, rows[i]!, fetched);
   return `${out}]`;
 }
 

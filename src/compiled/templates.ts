@@ -31,8 +31,8 @@ export interface QueryTemplate {
   readonly compiled: CompiledQueryPlan;
   /** Each bound value's source, in the stand-ins' order. */
   readonly sources: readonly Source[];
-  /** Single roots whose id is a variable's or the viewer's (for NOT_FOUND), and that value's index in `sources` (-1: none). */
-  readonly rootIds: readonly { readonly root: number; readonly from: Source; readonly index: number }[];
+  /** Single roots whose id is a variable's or the viewer's (for NOT_FOUND), and that value's index in `sources`. */
+  readonly rootIds: readonly { readonly root: number; readonly index: number }[];
 }
 
 /** The kinds of viewer plan with this user id (templates plan with stand-ins of their own, sentinelId). */
@@ -181,9 +181,9 @@ function planTemplate(input: TemplateInput, offset: number): { template: QueryTe
   if (!plan || plan.roots.length === 0) return null;
   const standIns = compileWithStandIns(plan, form, false) ?? compileWithStandIns(plan, form, true);
   if (!standIns) return null;
-  const rootIds = plan.roots.flatMap((root, i) =>
-    root.kind === 'single' && sources.has(root.id) ? [{ root: i, from: sources.get(root.id)!, index: standIns.values.indexOf(root.id) }] : [],
-  );
+  // A single root's id is always among the bound values (the compile's walk binds it).
+  const rootIds = plan.roots.flatMap((root, i) => (root.kind === 'single' && sources.has(root.id) ? [{ root: i, index: standIns.values.indexOf(root.id) }] : []));
+  if (rootIds.some(({ index }) => index < 0)) return null;
   const template: QueryTemplate = {
     plan,
     compiled: standIns.compiled,
@@ -227,7 +227,7 @@ export function fillTemplate(
     for (let i = 0; i < sources.length; i++) values[i] = valueOf(sources[i]!, vars, viewer);
     if (rootIds.length > 0) {
       roots = [...roots];
-      for (const { root, from, index } of rootIds) roots[root] = { ...(roots[root] as Extract<RootPlan, { kind: 'single' }>), id: (index >= 0 ? values[index] : valueOf(from, vars, viewer)) as string };
+      for (const { root, index } of rootIds) roots[root] = { ...(roots[root] as Extract<RootPlan, { kind: 'single' }>), id: values[index] as string };
     }
   } catch {
     return null;
