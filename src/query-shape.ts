@@ -34,7 +34,8 @@ export function perDocument<T>(compute: (document: DocumentNode, key: string) =>
   return (document, key = '') => {
     let byKey = memo.get(document);
     if (!byKey) memo.set(document, (byKey = new Map()));
-    if (byKey.has(key)) return byKey.get(key)!;
+    const known = byKey.get(key);
+    if (known !== undefined || byKey.has(key)) return known as T;
     const value = compute(document, key);
     byKey.set(key, value);
     return value;

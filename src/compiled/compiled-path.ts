@@ -18,12 +18,12 @@ import { parseWithinNesting } from '../guards/nesting.ts';
 import { fragmentsOf, perDocument } from '../query-shape.ts';
 import { ADMIN_WITHOUT_USER, ANONYMOUS, viewerScope, type Viewer } from '../viewer.ts';
 import { createQueryRunner, nameOf, runMutation, type CompiledAnswer, type CompiledMutations, type QueryRunnerOptions } from './executor.ts';
-import { entitiesOf, type OperationPlan } from './plan.ts';
+import { entitiesOf, type MutationPlan, type OperationPlan } from './plan.ts';
 import { buildMutationPlan, mutationTemplate } from './plan-mutation.ts';
 import { buildPlan } from './plan-query.ts';
 import { createCompileCache } from './compile-cache.ts';
 import type { CompiledForm, CompiledQueryPlan } from './forms.ts';
-import { buildQueryTemplate, fillTemplate, templateKey, templateVariables, viewerShape, type Measure, type QueryTemplate } from './templates.ts';
+import { buildQueryTemplate, fillTemplate, templateKey, templateVariables, viewerShape, type Measure, type QueryTemplate, type TemplateVariables } from './templates.ts';
 
 /** One viewer of each kind templates tell apart, to plan trusted documents for at start. */
 const TEMPLATE_VIEWERS: readonly Viewer[] = [ANONYMOUS, ADMIN_WITHOUT_USER, { kind: 'admin', userId: '1' }, { kind: 'customer', userId: '1' }];
@@ -86,6 +86,13 @@ export interface CompiledExecutor {
   prepare(queries: Iterable<string>): void;
 }
 
+/** What the compiled path keeps of one operation of a document (see operationOf). */
+interface KeptOperation {
+  readonly mutation: ((variables: Record<string, unknown>) => MutationPlan | null) | null;
+  readonly variables: TemplateVariables | null;
+  readonly templates: Map<string, QueryTemplate | null>;
+}
+
 /** Templates kept per document (one per kind of viewer and structural values: booleans, firsts, cursors present). */
 const TEMPLATES_PER_DOCUMENT = 64;
 
@@ -117,16 +124,25 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
     return doc;
   }
 
-  // Documents whose variables are ids, directive booleans, firsts and cursors: planned, measured
-  // and compiled once per document, kind of viewer and structural values (templates.ts).
-  const templates = perDocument(() => new Map<string, QueryTemplate | null>());
-  const queryTemplate = (doc: DocumentNode, operationName: string | undefined, viewer: Viewer, vars: Record<string, unknown>): QueryTemplate | null => {
-    const variables = templateVariables(doc, operationName ?? '');
+  // What is kept of each operation of a document: its mutation template (mutations whose variables
+  // only feed the root field's arguments: planned and checked against the limits once, as the limits
+  // cannot depend on those variables; per request only the variables are coerced), and its query
+  // templates (variables that are ids, directive booleans, firsts and cursors: planned, measured and
+  // compiled once per kind of viewer and structural values; templates.ts). One lookup per request.
+  const operationOf = perDocument((doc, operationName): KeptOperation => {
+    const mutation = mutations ? mutationTemplate(schema, doc, operationName || undefined) : null;
+    return {
+      mutation: mutation && measure(doc, {}, operationName || undefined) !== null ? mutation : null,
+      variables: templateVariables(doc, operationName),
+      templates: new Map(),
+    };
+  });
+  const queryTemplate = (doc: DocumentNode, operationName: string | undefined, kept: KeptOperation, viewer: Viewer, vars: Record<string, unknown>): QueryTemplate | null => {
+    const { variables, templates: byKey } = kept;
     if (!variables) return null;
     const structural = templateKey(variables, vars);
     if (structural === null) return null;
     const shape = viewerShape(viewer);
-    const byKey = templates(doc, operationName ?? '');
     const key = `${shape.key} ${structural}`;
     let template = byKey.get(key);
     if (template === undefined) {
@@ -137,13 +153,6 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
     }
     return template;
   };
-  // Mutations whose variables only feed the root field's arguments: planned
-  // and checked against the limits once per document (the limits cannot
-  // depend on those variables); per request only the variables are coerced.
-  const mutationTemplateOf = perDocument((doc, operationName) => {
-    const template = mutations ? mutationTemplate(schema, doc, operationName || undefined) : null;
-    return template && measure(doc, {}, operationName || undefined) !== null ? template : null;
-  });
 
   return {
     prepare(queries) {
@@ -155,8 +164,8 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
         for (const definition of doc.definitions) {
           if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
           for (const name of [definition.name?.value, undefined]) {
-            for (const viewer of TEMPLATE_VIEWERS) queryTemplate(doc, name, viewer, {});
-            mutationTemplateOf(doc, name);
+            const kept = operationOf(doc, name ?? '');
+            for (const viewer of TEMPLATE_VIEWERS) queryTemplate(doc, name, kept, viewer, {});
           }
         }
       }
@@ -171,7 +180,8 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
       if (!doc) return null;
       const vars = variables as Record<string, unknown>;
       const opName = (operationName as string | null | undefined) ?? undefined;
-      const mutation = mutationTemplateOf(doc, opName);
+      const kept = operationOf(doc, opName ?? '');
+      const { mutation } = kept;
       if (mutation) {
         const mutationPlan = mutation(vars);
         return mutationPlan ? runMutation(mutations!, mutationPlan, viewer, options.onServiceError) : null;
@@ -190,11 +200,12 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
       }
       let plan: OperationPlan | null;
       let compiled: CompiledQueryPlan;
-      const template = queryTemplate(doc, opName, viewer, vars);
+      let ids: readonly (string | undefined)[] | undefined;
+      const template = queryTemplate(doc, opName, kept, viewer, vars);
       if (template) {
         const filled = fillTemplate(template, vars, viewer);
         if (!filled) return null;
-        ({ plan, compiled } = filled);
+        ({ plan, compiled, ids } = filled);
       } else {
         const cost = measure(doc, vars, opName);
         if (cost === null) return null;
@@ -206,7 +217,7 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
         if (!plan || plan.roots.length === 0 || cost > maxObjects) return null;
         compiled = compileQuery(plan);
       }
-      const answer = await runQuery(plan, compiled, opName, request.timeoutMs);
+      const answer = await runQuery(plan, compiled, opName, request.timeoutMs, ids);
       if (cache && snapshot && answer !== 'timeout' && answer?.cacheable) {
         const { entities, onlyCounts } = entitiesOf(plan);
         void cache.set(cacheKey, answer.body, entities, onlyCounts, snapshot);

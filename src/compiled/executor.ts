@@ -61,21 +61,27 @@ export function createQueryRunner(db: SqlSession, options: QueryRunnerOptions) {
     compiled: CompiledQueryPlan,
     operationName: string | undefined,
     timeoutMs: number | undefined,
+    /** Single roots' ids where they are not the plan's (a template's plan holds stand-ins; templates.ts), by root index. */
+    ids?: readonly (string | undefined)[],
   ): Promise<CompiledAnswer | 'timeout' | null> {
     const { json, values: bound } = compiled;
     const prepared = options.preparedStatements === true;
     let values: (string | null | undefined)[];
     try {
-      // The JSON statement and every plain-row root side by side (forms.ts).
-      const jsonRow = json
-        ? db.executeQuery<Record<string, string | null>>(CompiledQuery.raw(prepared ? PREPARED + json.query.sql : json.query.sql, bindParams(json.query.params, bound))).then(
-            (result) => result.rows[0] ?? (json.query.noRowIsNull ? { r0: null } : undefined),
-          )
+      // The JSON statement and every plain-row root side by side (forms.ts); only the JSON statement
+      // (a point lookup, most often): its promise alone, no Promise.all around it.
+      const statement = json
+        ? db.executeQuery<Record<string, string | null>>(CompiledQuery.raw(prepared ? PREPARED + json.query.sql : json.query.sql, bindParams(json.query.params, bound)))
         : null;
-      const running = Promise.all([jsonRow, ...compiled.rows.map((read) => (read ? readRoot(db, read, prepared, bound) : null))]);
+      const running: Promise<unknown[]> = statement && compiled.rows.every((read) => read === null)
+        ? statement.then((result) => [firstRow(result.rows, json!.query.noRowIsNull)])
+        : Promise.all([
+            statement?.then((result) => firstRow(result.rows, json!.query.noRowIsNull)) ?? null,
+            ...compiled.rows.map((read) => (read ? readRoot(db, read, prepared, bound) : null)),
+          ]);
       const outcome = timeoutMs === undefined ? await running : await beforeDeadline(deadlines, running, timeoutMs);
       if (outcome === 'timeout') return 'timeout';
-      const [row, ...read] = outcome;
+      const [row, ...read] = outcome as [Record<string, string | null> | undefined, ...(string | null)[]];
       if (json && !row) return null;
       values = plan.roots.map((_, i) => (compiled.rows[i] ? read[i] : row![`r${json!.roots.indexOf(i)}`]));
     } catch (error) {
@@ -102,7 +108,7 @@ export function createQueryRunner(db: SqlSession, options: QueryRunnerOptions) {
           continue;
         }
         const error = {
-          message: notFoundMessage(root.entity, root.id),
+          message: notFoundMessage(root.entity, ids?.[i] ?? root.id),
           ...(root.location ? { locations: [root.location] } : {}),
           path: [root.key],
           extensions: { code: 'NOT_FOUND' },
@@ -116,6 +122,11 @@ export function createQueryRunner(db: SqlSession, options: QueryRunnerOptions) {
     const body = `${errors ? `{"errors":[${errors}],"data":{` : '{"data":{'}${data}}}`;
     return { body, operationName: nameOf(operationName ?? plan.operationName), operationType: 'query', errorCodes, cacheable: !errors };
   };
+}
+
+/** The JSON statement's row: the one-root form (noRowIsNull) returns none for a root that does not exist, read as r0 null. */
+function firstRow(rows: Record<string, string | null>[], noRowIsNull: boolean | undefined): Record<string, string | null> | undefined {
+  return rows[0] ?? (noRowIsNull ? { r0: null } : undefined);
 }
 
 export function nameOf(operationName: unknown): string {

@@ -11,7 +11,7 @@ import { getOperationAST, Kind, type DocumentNode, type GraphQLSchema } from 'gr
 import { decodeCursor, encodeCursor, type CursorKind } from '../connections.ts';
 import { perDocument, variableUses } from '../query-shape.ts';
 import { parseId } from '../values.ts';
-import type { Viewer } from '../viewer.ts';
+import { ADMIN_WITHOUT_USER, ANONYMOUS, type Viewer } from '../viewer.ts';
 import { compileWithStandIns, sameBound } from './compile-cache.ts';
 import { compileQuery, type CompiledForm, type CompiledQueryPlan } from './forms.ts';
 import type { OperationPlan, RootPlan } from './plan.ts';
@@ -43,11 +43,22 @@ const SENTINEL_DIGITS = '1844674407370955';
  * The kind of viewer a template is planned for: what the access and row
  * rules tell apart (anonymous, admin without a user, admin with one, customer).
  */
-export function viewerShape(viewer: Viewer): { key: string; standIn: Viewer } {
-  if (viewer.kind === 'anonymous') return { key: 'anonymous', standIn: viewer };
-  if (viewer.kind === 'customer') return { key: 'customer', standIn: { kind: 'customer', userId: VIEWER_SENTINEL } };
-  return viewer.userId === null ? { key: 'admin', standIn: viewer } : { key: 'admin-user', standIn: { kind: 'admin', userId: VIEWER_SENTINEL } };
+export function viewerShape(viewer: Viewer): ViewerShape {
+  if (viewer.kind === 'anonymous') return ANONYMOUS_SHAPE;
+  if (viewer.kind === 'customer') return CUSTOMER_SHAPE;
+  return viewer.userId === null ? ADMIN_SHAPE : ADMIN_USER_SHAPE;
 }
+
+export interface ViewerShape {
+  readonly key: string;
+  readonly standIn: Viewer;
+}
+
+// One of each, so telling a request's kind of viewer allocates nothing.
+const ANONYMOUS_SHAPE: ViewerShape = { key: 'anonymous', standIn: ANONYMOUS };
+const CUSTOMER_SHAPE: ViewerShape = { key: 'customer', standIn: { kind: 'customer', userId: VIEWER_SENTINEL } };
+const ADMIN_SHAPE: ViewerShape = { key: 'admin', standIn: ADMIN_WITHOUT_USER };
+const ADMIN_USER_SHAPE: ViewerShape = { key: 'admin-user', standIn: { kind: 'admin', userId: VIEWER_SENTINEL } };
 
 /** Estimated objects of the document's response, or null when the limits refuse it (see plugins/limits.ts admittedCost). */
 export type Measure = (document: DocumentNode, variables: Record<string, unknown>, operationName: string | undefined) => number | null;
@@ -214,25 +225,33 @@ function valueOf(source: Source, vars: Record<string, unknown>, viewer: Viewer):
   }
 }
 
+/**
+ * What a request runs of a template: the template's plan (its single roots'
+ * ids are stand-ins: the request's are in `ids`), and the statements with the
+ * request's values bound.
+ */
+export interface FilledTemplate {
+  readonly plan: OperationPlan;
+  readonly compiled: CompiledQueryPlan;
+  /** The request's id of each single root whose id is a variable's or the viewer's, by root index (for NOT_FOUND). */
+  readonly ids: readonly (string | undefined)[] | undefined;
+}
+
 /** The plan and compiled statements for these variables, or null when an id or a cursor is malformed (the resolvers say so). */
-export function fillTemplate(
-  template: QueryTemplate,
-  vars: Record<string, unknown>,
-  viewer: Viewer,
-): { plan: OperationPlan; compiled: CompiledQueryPlan } | null {
+export function fillTemplate(template: QueryTemplate, vars: Record<string, unknown>, viewer: Viewer): FilledTemplate | null {
   const { sources, rootIds } = template;
   const values = new Array<unknown>(sources.length);
-  let roots = template.plan.roots;
+  let ids: (string | undefined)[] | undefined;
   try {
     for (let i = 0; i < sources.length; i++) values[i] = valueOf(sources[i]!, vars, viewer);
-    if (rootIds.length > 0) {
-      roots = [...roots];
-      for (const { root, index } of rootIds) roots[root] = { ...(roots[root] as Extract<RootPlan, { kind: 'single' }>), id: values[index] as string };
-    }
   } catch {
     return null;
   }
-  return { plan: { ...template.plan, roots }, compiled: { ...template.compiled, values } };
+  if (rootIds.length > 0) {
+    ids = [];
+    for (const { root, index } of rootIds) ids[root] = values[index] as string;
+  }
+  return { plan: template.plan, compiled: { json: template.compiled.json, rows: template.compiled.rows, values }, ids };
 }
 
 const INVALID = new Error('not a value the planner takes');

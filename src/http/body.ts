@@ -30,43 +30,43 @@ export function hasBody(req: IncomingMessage): boolean {
   return length !== null && length > 0;
 }
 
-/** Reads the whole body, stopping (and rejecting) as soon as it passes `maxBytes`. */
+/**
+ * Reads the whole body, stopping (and rejecting) as soon as it passes `maxBytes`.
+ * The listeners are inline and stay on the request once it has settled (a
+ * flag makes them inert): no named closures per request, which tsx's keepNames
+ * would give a defineProperty each, and no removals.
+ */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
-    };
-    const onData = (chunk: Buffer) => {
+    let settled = false;
+    req.on('data', (chunk: Buffer) => {
+      if (settled) return;
       received += chunk.length;
       if (received > maxBytes) {
-        cleanup();
+        settled = true;
         req.pause();
         reject(new BodyTooLargeError(maxBytes, received));
         return;
       }
       chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
+    });
+    req.on('end', () => {
+      if (settled) return;
+      settled = true;
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
-    };
-    const onError = (error: Error) => {
-      cleanup();
+    });
+    req.on('error', (error: Error) => {
+      if (settled) return;
+      settled = true;
       reject(error);
-    };
-    const onClose = () => {
-      cleanup();
+    });
+    req.on('close', () => {
+      if (settled) return;
+      settled = true;
       reject(new Error('the client closed the connection before sending the whole body'));
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('close', onClose);
+    });
   });
 }
 
@@ -136,20 +136,21 @@ export function withBodyCap(
     }
     return next();
   }
-  const refuse = (error: BodyTooLargeError) => {
-    options.onRefused?.();
-    sendBodyTooLarge(res, error, options.requestId);
-  };
   const declared = declaredLength(req);
-  if (declared !== null && declared > options.maxBytes) return refuse(new BodyTooLargeError(options.maxBytes, declared));
+  if (declared !== null && declared > options.maxBytes) return refuseBody(res, options, new BodyTooLargeError(options.maxBytes, declared));
   readBody(req, options.maxBytes).then(
     (body) => {
       (req as IncomingMessage & { body?: Buffer }).body = body;
       next();
     },
     (error: unknown) => {
-      if (error instanceof BodyTooLargeError) refuse(error);
+      if (error instanceof BodyTooLargeError) refuseBody(res, options, error);
       else res.destroy();
     },
   );
+}
+
+function refuseBody(res: ServerResponse, options: { requestId: string; onRefused?: () => void }, error: BodyTooLargeError): void {
+  options.onRefused?.();
+  sendBodyTooLarge(res, error, options.requestId);
 }

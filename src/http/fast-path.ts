@@ -38,6 +38,11 @@ export interface GraphQLParams {
 const JSON_TYPE = 'application/json';
 const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json';
 
+/** Header pairs whose media type is kept, and the longest pair kept (longer ones are worked out each time). */
+const MEDIA_TYPES_KEPT = 256;
+const MAX_KEPT_HEADERS_LENGTH = 512;
+const mediaTypes = new Map<string, string | null>();
+
 /**
  * The media type Yoga would answer with (the first acceptable entry of Accept
  * wins; a wildcard means application/json), or null when the request wants
@@ -46,8 +51,20 @@ const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json';
 export function fastPathMediaType(req: IncomingMessage): string | null {
   if (req.method !== 'POST') return null;
   const contentType = req.headers['content-type'];
-  if (!contentType || !/^application\/json\s*(;|$)/i.test(contentType)) return null;
-  const accept = req.headers.accept;
+  if (!contentType) return null;
+  const accept = req.headers.accept ?? '';
+  // A client sends the same two headers on every request: their answer is kept (a bounded number of pairs).
+  const key = `${contentType}\n${accept}`;
+  const known = mediaTypes.get(key);
+  if (known !== undefined) return known;
+  const mediaType = /^application\/json\s*(;|$)/i.test(contentType) ? acceptedMediaType(accept) : null;
+  if (mediaTypes.size >= MEDIA_TYPES_KEPT) mediaTypes.clear();
+  if (key.length <= MAX_KEPT_HEADERS_LENGTH) mediaTypes.set(key, mediaType);
+  return mediaType;
+}
+
+/** The media type an Accept header (of a JSON POST) asks for, as fastPathMediaType tells it. */
+function acceptedMediaType(accept: string): string | null {
   if (!accept) return JSON_TYPE;
   for (const entry of accept.replace(/\s/g, '').toLowerCase().split(',')) {
     const [type, ...params] = entry.split(';');

@@ -78,7 +78,9 @@ export function createHttpFront(options: FrontOptions): (req: IncomingMessage, r
   return function handle(req, res) {
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query < 0 ? url : url.slice(0, query);
     const scope: RequestScope = { requestId, statements: 0, sqlMs: 0, startedAt: performance.now() };
     onRequestDone(req, res, scope, path, (record) => {
       logRequest(log, record);
@@ -111,12 +113,7 @@ export function createHttpFront(options: FrontOptions): (req: IncomingMessage, r
   function admitViewer(req: ViewerRequest, res: ServerResponse, path: string, mediaType: string | null, scope: RequestScope, viewer: Viewer) {
     req.viewer = viewer;
     if (options.routes?.(req, res, path)) return;
-    const refused = () => {
-      scope.errorCodes = ['QUERY_TOO_COMPLEX'];
-      if (mediaType) res.setHeader('x-request-id', scope.requestId);
-    };
-    const cap = { maxBytes: options.maxBodyBytes, maxUploadBytes: options.maxUploadBytes, requestId: scope.requestId, onRefused: refused };
-    withBodyCap(req, res, cap, () => {
+    withBodyCap(req, res, new BodyCap(options, res, mediaType, scope), () => {
       const limited = limiter.enabled ? limiter.check(rateLimitKey(viewer, req.socket.remoteAddress), isMutation(req)) : 'ok';
       if (limited instanceof Promise) void limited.then((verdict) => proceed(req, res, mediaType, scope, verdict));
       else proceed(req, res, mediaType, scope, limited);
@@ -141,5 +138,32 @@ export function createHttpFront(options: FrontOptions): (req: IncomingMessage, r
     if (!/^application\/json/i.test(req.headers['content-type'] ?? '')) return true;
     const params = req.body ? parseParams(req.body) : null;
     return params ? isMutationRequest(params.query, params.operationName, options.maxTokens) : false;
+  }
+}
+
+/**
+ * The body cap of one request (body.ts withBodyCap), a refusal recorded in its
+ * scope. A class, not an object literal with a closure: tsx's keepNames would
+ * give each request's closure a defineProperty of its name.
+ */
+class BodyCap {
+  readonly maxBytes: number;
+  readonly maxUploadBytes: number | undefined;
+  readonly requestId: string;
+
+  constructor(
+    options: FrontOptions,
+    private readonly res: ServerResponse,
+    private readonly mediaType: string | null,
+    private readonly scope: RequestScope,
+  ) {
+    this.maxBytes = options.maxBodyBytes;
+    this.maxUploadBytes = options.maxUploadBytes;
+    this.requestId = scope.requestId;
+  }
+
+  onRefused(): void {
+    this.scope.errorCodes = ['QUERY_TOO_COMPLEX'];
+    if (this.mediaType) this.res.setHeader('x-request-id', this.scope.requestId);
   }
 }
