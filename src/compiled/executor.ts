@@ -156,25 +156,24 @@ export async function runMutation(
   onServiceError?: (error: AppError) => void,
 ): Promise<CompiledAnswer> {
   const operationName = nameOf(plan.operationName);
-  const located = (message: string, extensions: Record<string, unknown>) => ({
-    message,
-    ...(plan.location ? { locations: [plan.location] } : {}),
-    path: [plan.key],
-    extensions,
-  });
   let write: OrderWrite;
   try {
     write = await mutations.run(plan.field, plan.args, viewer);
   } catch (error) {
     if (isAppError(error)) {
       if (error.code === 'TIMEOUT' || error.code === 'SERVICE_UNAVAILABLE') onServiceError?.(error);
-      return { body: JSON.stringify({ errors: [located(error.message, { ...error.extensions })], data: null }), operationName, operationType: 'mutation', errorCodes: [error.code] };
+      return { body: JSON.stringify({ errors: [located(plan, error.message, { ...error.extensions })], data: null }), operationName, operationType: 'mutation', errorCodes: [error.code] };
     }
-    const masked = located(UNEXPECTED_ERROR_MESSAGE, mutations.unexpected(error));
+    const masked = located(plan, UNEXPECTED_ERROR_MESSAGE, mutations.unexpected(error));
     return { body: JSON.stringify({ errors: [masked], data: null }), operationName, operationType: 'mutation', errorCodes: ['INTERNAL_SERVER_ERROR'] };
   }
   await mutations.after(plan.field);
   return { body: `{"data":{${JSON.stringify(plan.key)}:${orderWriteJson(plan.object, write)}}}`, operationName, operationType: 'mutation', errorCodes: [] };
+}
+
+/** A mutation's error at its field's location and path, as graphql-js places it. */
+function located(plan: MutationPlan, message: string, extensions: Record<string, unknown>) {
+  return { message, ...(plan.location ? { locations: [plan.location] } : {}), path: [plan.key], extensions };
 }
 
 /**

@@ -20,21 +20,20 @@ import { writeConnection, writeObject, type Fetched, type Row } from './rows-wri
  * (compile-cache.ts).
  */
 export async function readRoot(db: SqlSession, read: RootRead, prepared: boolean, values?: readonly unknown[]): Promise<string | null> {
-  const run = (sql: Sql, fixed: boolean) =>
-    db.executeQuery<Row>(CompiledQuery.raw(prepared && fixed ? PREPARED + sql.sql : sql.sql, bindParams(sql.params, values))).then((result) => result.rows);
+  const statements = new RootStatements(db, prepared, values);
   const fetched: Fetched = new Map();
   switch (read.kind) {
     case 'literal':
       return read.json;
     case 'count': {
-      const [row] = await run(read.count, true);
+      const [row] = await statements.send(read.count, true);
       return String(Number(row?.n));
     }
     case 'single': {
       // Side by side, and awaited together: a failure of either is the answer's, none is left unhandled.
       const joined = read.joined;
       const others = joined ? read.children.filter((child) => child !== joined.page) : read.children;
-      const [rows] = await Promise.all([run(read.read, true), knownReads(others, fetched, run)]);
+      const [rows] = await Promise.all([statements.send(read.read, true), knownReads(others, fetched, statements)]);
       if (rows.length === 0) return null;
       // The joined levels' rows: those with their key (a user without orders has one row, its
       // keys null), the page's rows once each (a row per item repeats its order).
@@ -42,15 +41,15 @@ export async function readRoot(db: SqlSession, read: RootRead, prepared: boolean
         fetched.set(joined.page, group(once(rows, joined.page.orderColumn!), joined.page.keyAlias));
         if (joined.items) fetched.set(joined.items, group(rows, joined.items.keyAlias));
       }
-      await readChildren(read.children, rows, fetched, run);
+      await readChildren(read.children, rows, fetched, statements);
       return writeObject(read.shape, rows[0]!, fetched);
     }
     case 'connection': {
       const { conn } = read;
       const [rows, counted, previous] = await Promise.all([
-        read.page ? run(read.page, true) : [],
-        read.count && !read.countAfterPage ? run(read.count, true) : null,
-        read.previous ? run(read.previous, true) : null,
+        read.page ? statements.send(read.page, true) : [],
+        read.count && !read.countAfterPage ? statements.send(read.count, true) : null,
+        read.previous ? statements.send(read.previous, true) : null,
       ]);
       let count: number | null = null;
       let before = previous ? Number(previous[0]?.e) !== 0 : false;
@@ -58,23 +57,39 @@ export async function readRoot(db: SqlSession, read: RootRead, prepared: boolean
         // A first page with room to spare holds every row of the list.
         count = read.countAfterPage ? provenCount(toPage(rows, conn.first), conn.afterId) : null;
         if (count === null) {
-          const [row] = counted ?? (await run(read.count, true));
+          const [row] = counted ?? (await statements.send(read.count, true));
           count = Number(row?.n);
           if (!previous) before = Number(row?.e ?? 0) !== 0;
         }
       }
-      await readChildren(read.children, rows.slice(0, conn.first), fetched, run);
+      await readChildren(read.children, rows.slice(0, conn.first), fetched, statements);
       return writeConnection(conn, rows, count, before, fetched);
     }
   }
 }
 
-type Run = (sql: Sql, fixed: boolean) => Promise<Row[]>;
+/**
+ * Sends a root's statements: `fixed` ones (their text does not change with the number of keys)
+ * as prepared statements when `prepared`, with the request's values bound. A class rather than a
+ * closure per root read: tsx's keepNames would name each closure as it is made (ARCHITECTURE.md).
+ */
+class RootStatements {
+  constructor(
+    private readonly db: SqlSession,
+    private readonly prepared: boolean,
+    private readonly values: readonly unknown[] | undefined,
+  ) {}
+
+  send(sql: Sql, fixed: boolean): Promise<Row[]> {
+    const text = this.prepared && fixed ? PREPARED + sql.sql : sql.sql;
+    return this.db.executeQuery<Row>(CompiledQuery.raw(text, bindParams(sql.params, this.values))).then((result) => result.rows);
+  }
+}
 
 /** Child reads whose key is known before their parent row is read, started now (User.orders of user(id)). */
-function knownReads(reads: readonly ChildRead[], fetched: Fetched, run: Run): Promise<unknown> {
+function knownReads(reads: readonly ChildRead[], fetched: Fetched, statements: RootStatements): Promise<unknown> {
   return Promise.all(
-    reads.filter((r) => r.knownKey !== null).map(async (r) => fetched.set(r, group(await run(r.sql([r.knownKey!]), true), r.keyAlias))),
+    reads.filter((r) => r.knownKey !== null).map(async (r) => fetched.set(r, group(await statements.send(r.sql([r.knownKey!]), true), r.keyAlias))),
   );
 }
 
@@ -98,7 +113,7 @@ function once(rows: Row[], column: string): Row[] {
 }
 
 /** Reads the children of these rows (all at once), then theirs. */
-async function readChildren(reads: readonly ChildRead[], rows: Row[], fetched: Fetched, run: Run): Promise<void> {
+async function readChildren(reads: readonly ChildRead[], rows: Row[], fetched: Fetched, statements: RootStatements): Promise<void> {
   if (reads.length === 0 || rows.length === 0) return;
   await Promise.all(
     reads.map(async (read) => {
@@ -106,13 +121,13 @@ async function readChildren(reads: readonly ChildRead[], rows: Row[], fetched: F
       if (!byKey) {
         const keys = [...new Set(rows.map((row) => row[read.keyColumn]).filter((key) => key !== null && key !== undefined).map(String))];
         if (keys.length === 0) return;
-        byKey = group(await run(read.sql(keys), keys.length === 1), read.keyAlias);
+        byKey = group(await statements.send(read.sql(keys), keys.length === 1), read.keyAlias);
         fetched.set(read, byKey);
       }
       if (read.children.length === 0) return;
       const below: Row[] = [];
       for (const list of byKey.values()) below.push(...(read.pageSize === null ? list : list.slice(0, read.pageSize)));
-      await readChildren(read.children, below, fetched, run);
+      await readChildren(read.children, below, fetched, statements);
     }),
   );
 }
