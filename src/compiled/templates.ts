@@ -14,7 +14,7 @@ import { parseId } from '../values.ts';
 import { ADMIN_WITHOUT_USER, ANONYMOUS, type Viewer } from '../viewer.ts';
 import { compileWithStandIns, sameBound } from './compile-cache.ts';
 import { compileQuery, type CompiledForm, type CompiledQueryPlan } from './forms.ts';
-import type { OperationPlan, RootPlan } from './plan.ts';
+import type { OperationPlan } from './plan.ts';
 import { buildPlan } from './plan-query.ts';
 
 /** Where a bound value of the template's statements comes from. */
