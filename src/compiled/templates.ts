@@ -152,25 +152,34 @@ export function buildQueryTemplate(input: TemplateInput): QueryTemplate | null {
   if (variables.ids.length + variables.cursors.length > 100) return null;
   // A literal id that looks like a stand-in would be taken for one.
   if (doc.loc?.source.body.includes(SENTINEL_DIGITS)) return null;
-  const template = planTemplate(input, 0);
+  const planned = planWithStandIns(input, 0);
+  const template = planned ? templateOf(planned, input.form) : null;
   if (!template) return null;
   // Kept only if filling it with other ids, cursors and viewer sends what planning those sends:
   // a compiler that wrote a stand-in into its text (a status's counter keeps compared values as
   // they are, a customer's id among them) would otherwise send one stand-in's value for all.
-  const probe = planTemplate(input, 300);
+  const probe = planWithStandIns(input, 300);
   if (!probe) return null;
-  const filled = fillTemplate(template.template, probe.vars, probe.viewer);
+  const filled = fillTemplate(template, probe.vars, probe.viewer);
   if (!filled) return null;
   const { json, rows } = filled.compiled;
-  return sameBound({ json, rows }, compileQuery(probe.plan, input.form), filled.compiled.values ?? []) ? template.template : null;
+  return sameBound({ json, rows }, compileQuery(probe.plan, input.form), filled.compiled.values ?? []) ? template : null;
 }
 
 /** Ids no client would send (below BIGINT UNSIGNED's largest), distinct for each stand-in; `offset` 0 or 300 picks a set. */
 const sentinelId = (i: number) => `18446744073709551${String(i).padStart(3, '0')}`;
 
-/** The template planned with stand-in ids numbered from `offset`, with the variables and viewer it was planned for. */
-function planTemplate(input: TemplateInput, offset: number): { template: QueryTemplate; plan: OperationPlan; vars: Record<string, unknown>; viewer: Viewer } | null {
-  const { schema, doc, operationName, variables, requestVars, measure, maxObjects, standIn, form } = input;
+/** A plan made with stand-in values: the variables and viewer it was planned for, and what each stand-in stands for. */
+interface StandInPlan {
+  readonly plan: OperationPlan;
+  readonly vars: Record<string, unknown>;
+  readonly viewer: Viewer;
+  readonly sources: ReadonlyMap<string, Source>;
+}
+
+/** The document planned (and measured) with stand-in ids and cursors numbered from `offset`, or null when it does not plan. */
+function planWithStandIns(input: TemplateInput, offset: number): StandInPlan | null {
+  const { schema, doc, operationName, variables, requestVars, measure, maxObjects, standIn } = input;
   const viewerId = sentinelId(offset + 299);
   const viewer: Viewer = standIn.kind === 'anonymous' || standIn.userId === null ? standIn : { ...standIn, userId: viewerId };
   const sources = new Map<string, Source>([[viewerId, { kind: 'viewer' }]]);
@@ -190,18 +199,23 @@ function planTemplate(input: TemplateInput, offset: number): { template: QueryTe
   if (cost === null || cost > maxObjects) return null;
   const plan = buildPlan(schema, doc, operationName, vars, viewer);
   if (!plan || plan.roots.length === 0) return null;
-  const standIns = compileWithStandIns(plan, form, false) ?? compileWithStandIns(plan, form, true);
+  return { plan, vars, viewer, sources };
+}
+
+/** The template of a stand-in plan: compiled once with stand-ins for every bound value, each value's source. */
+function templateOf({ plan, sources }: StandInPlan, form: CompiledForm): QueryTemplate | null {
+  const real = compileQuery(plan, form);
+  const standIns = compileWithStandIns(plan, form, false, real) ?? compileWithStandIns(plan, form, true, real);
   if (!standIns) return null;
   // A single root's id is always among the bound values (the compile's walk binds it).
   const rootIds = plan.roots.flatMap((root, i) => (root.kind === 'single' && sources.has(root.id) ? [{ root: i, index: standIns.values.indexOf(root.id) }] : []));
   if (rootIds.some(({ index }) => index < 0)) return null;
-  const template: QueryTemplate = {
+  return {
     plan,
     compiled: standIns.compiled,
     sources: standIns.values.map((value): Source => (typeof value === 'string' && sources.get(value)) || { kind: 'constant', value }),
     rootIds,
   };
-  return { template, plan, vars, viewer };
 }
 
 /** A bound value for this request (throws INVALID for an id or cursor the planner refuses). */
