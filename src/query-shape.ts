@@ -60,15 +60,17 @@ export interface VariableUse {
   readonly argument: string | null;
   /** True when the variable is the argument's whole value, not part of a list or an input object. */
   readonly whole: boolean;
+  /** The field of the argument's input object whose whole value the variable is (`filter: { search: $s }`: search), else null. */
+  readonly inputField: string | null;
 }
 
 /** Every use of a variable in the document (its operations and fragments), outside the variable definitions. */
 export const variableUses = perDocument((document): VariableUse[] => {
   const uses: VariableUse[] = [];
-  const inValue = (value: ValueNode, field: FieldNode | null, argument: string | null, whole: boolean): void => {
-    if (value.kind === Kind.VARIABLE) uses.push({ name: value.name.value, field, argument, whole });
+  const inValue = (value: ValueNode, field: FieldNode | null, argument: string | null, whole: boolean, inputField: string | null = null): void => {
+    if (value.kind === Kind.VARIABLE) uses.push({ name: value.name.value, field, argument, whole, inputField });
     else if (value.kind === Kind.LIST) for (const item of value.values) inValue(item, field, argument, false);
-    else if (value.kind === Kind.OBJECT) for (const item of value.fields) inValue(item.value, field, argument, false);
+    else if (value.kind === Kind.OBJECT) for (const item of value.fields) inValue(item.value, field, argument, false, whole ? item.name.value : null);
   };
   const inDirectives = (node: { directives?: readonly { arguments?: readonly { value: ValueNode }[] }[] }) => {
     for (const directive of node.directives ?? []) for (const arg of directive.arguments ?? []) inValue(arg.value, null, null, false);

@@ -256,6 +256,47 @@ describe('point lookups by id variables (planned once per document)', () => {
   });
 });
 
+describe('filter values by variables (planned once per document and kind of value)', () => {
+  const SEARCH = `query Search($q: String!, $stock: Boolean, $min: Decimal, $max: Decimal) {
+    products(first: 2, filter: { search: $q, inStock: $stock, minPrice: $min, maxPrice: $max }) { totalCount pageInfo { hasNextPage endCursor } nodes { id name price } }
+    count: productCount(filter: { search: $q, maxPrice: $max })
+  }`;
+  const ORDERS = `query Orders($s: OrderStatus, $from: DateTime, $to: DateTime, $who: String) {
+    orders(first: 3, filter: { status: $s, createdAfter: $from, createdBefore: $to }) { totalCount nodes { id status createdAt } }
+    users(first: 2, filter: { search: $who }) { totalCount nodes { id name } }
+  }`;
+
+  it.each([
+    ['a word', SEARCH, { q: 'lamp' }],
+    ['the same document with another word and bounds', SEARCH, { q: 'p', min: '0.10', max: 12.5 }],
+    ['% and _ as themselves', SEARCH, { q: '50%' }],
+    ['_ and ! as themselves', SEARCH, { q: 'A_1!' }],
+    ['an empty search (no condition)', SEARCH, { q: '', stock: false }],
+    ['in stock, explicit nulls', SEARCH, { q: 'e', stock: true, min: null, max: null }],
+    ['money sent as numbers and unnormalised text', SEARCH, { q: 'm', min: 0, max: ' 1000 ' }],
+    ['nothing matches', SEARCH, { q: 'no such product' }],
+    ['statuses and a window', ORDERS, { s: 'PAID', from: '2026-03-02T10:00:00.001Z', to: '2026-03-07T00:00:00Z', who: 'o' }],
+    ['another status, a window in another zone', ORDERS, { s: 'CANCELLED', from: '2026-03-01T12:00:00+02:00', who: 'Filler 1' }],
+    ['no filter values at all', ORDERS, {}],
+    ['a name with a quote', ORDERS, { who: 'Zoë "Quote"' }],
+  ])('%s: same response, one statement', async (_name, query, vars) => {
+    expect(await same(query, vars)).toBe(1);
+  });
+
+  it.each([
+    ['a Decimal with three decimals', SEARCH, { q: 'a', min: '1.001' }],
+    ['a Decimal that is a word', SEARCH, { q: 'a', max: 'cheap' }],
+    ['a search that is a number', SEARCH, { q: 5 }],
+    ['a missing search', SEARCH, {}],
+    ['a boolean as text', SEARCH, { q: 'a', stock: 'true' }],
+    ['an unknown status', ORDERS, { s: 'LOST' }],
+    ['a date without a zone', ORDERS, { from: '2026-03-02T10:00:00' }],
+    ['a day the month does not have', ORDERS, { to: '2026-02-30T00:00:00Z' }],
+  ])('%s: the resolvers answer, and the same way', async (_name, query, vars) => {
+    await same(query, vars as Record<string, unknown>);
+  });
+});
+
 describe('errors take the resolver path and look the same', () => {
   it.each([
     ['an unknown id', '{ user(id: "999999") { id } productCount }'],

@@ -93,7 +93,7 @@ interface KeptOperation {
   readonly templates: Map<string, QueryTemplate | null>;
 }
 
-/** Templates kept per document (one per kind of viewer and structural values: booleans, firsts, cursors present). */
+/** Templates kept per document (one per kind of viewer and structural values: booleans, firsts, cursors present, kinds of filter values). */
 const TEMPLATES_PER_DOCUMENT = 64;
 
 /** Documents kept parsed and validated, by query text. */
@@ -127,7 +127,7 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
   // What is kept of each operation of a document: its mutation template (mutations whose variables
   // only feed the root field's arguments: planned and checked against the limits once, as the limits
   // cannot depend on those variables; per request only the variables are coerced), and its query
-  // templates (variables that are ids, directive booleans, firsts and cursors: planned, measured and
+  // templates (variables that are ids, directive booleans, firsts, cursors and filter values: planned, measured and
   // compiled once per kind of viewer and structural values; templates.ts). One lookup per request.
   const operationOf = perDocument((doc, operationName): KeptOperation => {
     const mutation = mutations ? mutationTemplate(schema, doc, operationName || undefined) : null;
@@ -140,7 +140,7 @@ export function createCompiledExecutor(schema: GraphQLSchema, db: SqlSession, op
   const queryTemplate = (doc: DocumentNode, operationName: string | undefined, kept: KeptOperation, viewer: Viewer, vars: Record<string, unknown>): QueryTemplate | null => {
     const { variables, templates: byKey } = kept;
     if (!variables) return null;
-    const structural = templateKey(variables, vars);
+    const structural = templateKey(variables, vars, schema);
     if (structural === null) return null;
     const shape = viewerShape(viewer);
     const key = `${shape.key} ${structural}`;

@@ -1,13 +1,22 @@
 // Document templates: a query whose variables are only ids of point lookups,
-// booleans of @include/@skip, the `first` and the `after` of lists plans the
-// same way for every request with the same booleans, the same firsts and the
-// same cursors present, whatever the ids and cursors. So it is planned,
-// measured against the limits and compiled (with stand-ins for its bound
-// values, compile-cache.ts) once per document, kind of viewer (viewerShape)
-// and those structural values, and a request only checks its ids and cursors
-// as the planner would (parseId, decodeCursor) and binds them with its
-// viewer's user id (the row rules' parameter).
-import { getOperationAST, Kind, type DocumentNode, type GraphQLSchema } from 'graphql';
+// booleans of @include/@skip, the `first` and the `after` of lists, and values
+// of a list's `filter` plans the same way for every request with the same
+// booleans, firsts, cursors present and kinds of filter values, whatever the
+// ids, cursors, search texts and compared values. So it is planned, measured
+// against the limits and compiled (with stand-ins for its bound values,
+// compile-cache.ts) once per document, kind of viewer (viewerShape) and those
+// structural values, and a request only checks its values as the planner
+// would (parseId, decodeCursor, the scalars' own coercion) and binds them with
+// its viewer's user id (the row rules' parameter).
+//
+// What a template assumes of the domains' filter functions
+// (src/<domain>/<domain>.fields.ts), and its probe checks for the values it
+// tries: a filter's booleans and enum values may pick the conditions (they are
+// part of the key, as is whether a text is empty), and its texts and scalars
+// (Decimal, DateTime) are used as the scalar coerced them, never refused
+// afterwards. A filter field the function parses further (an ID: parseId)
+// takes no template.
+import { getOperationAST, isEnumType, isScalarType, Kind, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { decodeCursor, encodeCursor, type CursorKind } from '../connections.ts';
 import { perDocument, variableUses } from '../query-shape.ts';
 import { parseId } from '../values.ts';
@@ -22,6 +31,10 @@ type Source =
   | { readonly kind: 'id'; readonly name: string }
   | { readonly kind: 'cursor'; readonly name: string; readonly cursor: CursorKind }
   | { readonly kind: 'viewer' }
+  /** A filter's text (non-empty: the key says so), bound as it is sent. */
+  | { readonly kind: 'text'; readonly name: string }
+  /** A filter's Decimal or DateTime, bound as its scalar coerces it (which refuses what the ordinary path refuses). */
+  | { readonly kind: 'scalar'; readonly name: string; readonly parse: (value: unknown) => unknown }
   | { readonly kind: 'constant'; readonly value: unknown };
 
 export interface QueryTemplate {
@@ -73,17 +86,32 @@ export interface TemplateVariables {
   readonly firsts: readonly string[];
   /** `String` or `String!`, only the `after` of lists of one kind: present or not is part of the key. */
   readonly cursors: readonly { readonly name: string; readonly kind: CursorKind; readonly required: boolean }[];
+  /** Only fields of a list's (or productCount's) `filter`: texts, booleans, enums and the scalars of FILTER_STAND_INS (filterKey). */
+  readonly filters: readonly { readonly name: string; readonly type: string; readonly required: boolean }[];
 }
 
 const POINT_LOOKUPS = new Set(['user', 'order', 'product']);
 const LIST_KIND: Record<string, CursorKind> = { users: 'User', orders: 'Order', products: 'Product' };
+/** Root fields with a `filter` argument. */
+const FILTERED = new Set(['users', 'orders', 'products', 'productCount']);
+/** Stand-ins for scalar filter values, each its scalar's canonical form, distinct for each `i`. */
+const FILTER_STAND_INS: Record<string, (i: number) => string> = {
+  Decimal: (i) => `97${String(i).padStart(8, '0')}.31`,
+  DateTime: (i) => `${2200 + i}-03-17T11:29:41.113Z`,
+};
 
 /** The operation's variables sorted by use, or null when one has another use (or a default value). */
 export const templateVariables = perDocument((doc, operationName): TemplateVariables | null => {
   const operation = getOperationAST(doc, operationName || undefined);
   if (!operation || operation.operation !== 'query') return null;
   const uses = variableUses(doc);
-  const found: { ids: string[]; flags: string[]; firsts: string[]; cursors: TemplateVariables['cursors'][number][] } = { ids: [], flags: [], firsts: [], cursors: [] };
+  const found: { ids: string[]; flags: string[]; firsts: string[]; cursors: TemplateVariables['cursors'][number][]; filters: TemplateVariables['filters'][number][] } = {
+    ids: [],
+    flags: [],
+    firsts: [],
+    cursors: [],
+    filters: [],
+  };
   for (const definition of operation.variableDefinitions ?? []) {
     if (definition.defaultValue) return null;
     const name = definition.variable.name.value;
@@ -100,6 +128,9 @@ export const templateVariables = perDocument((doc, operationName): TemplateVaria
       const kinds = new Set(mine.map((use) => LIST_KIND[use.field!.name.value]!));
       if (kinds.size !== 1) return null;
       found.cursors.push({ name, kind: [...kinds][0]!, required });
+    } else if (type !== 'ID' && type !== 'Int' && type !== 'Float' && every((use) => use.argument === 'filter' && use.inputField !== null && FILTERED.has(use.field?.name.value ?? ''))) {
+      // Validation has matched the variable's type to the field's; filterKey tells enums from input objects.
+      found.filters.push({ name, type, required });
     } else return null;
   }
   // Every use of a variable must be one of its definition's (variableUses reads fragments too).
@@ -108,7 +139,7 @@ export const templateVariables = perDocument((doc, operationName): TemplateVaria
 });
 
 /** The structural values' key, or null when a value is not of its type (the ordinary planner reports it). */
-export function templateKey(variables: TemplateVariables, vars: Record<string, unknown>): string | null {
+export function templateKey(variables: TemplateVariables, vars: Record<string, unknown>, schema: GraphQLSchema): string | null {
   let key = '';
   for (const name of variables.flags) {
     const value = vars[name];
@@ -128,7 +159,26 @@ export function templateKey(variables: TemplateVariables, vars: Record<string, u
     } else if (typeof value === 'string') key += '+';
     else return null;
   }
+  for (const filter of variables.filters) {
+    const part = filterKey(filter, vars[filter.name], schema);
+    if (part === null) return null;
+    key += part;
+  }
   return key;
+}
+
+/**
+ * A filter value's part of the key: absent or null (which a filter function may tell apart), an
+ * empty or other text, a boolean or an enum value as it is, a scalar's presence; null when the
+ * value is not of its type or the type is not one a template takes.
+ */
+function filterKey({ type, required }: TemplateVariables['filters'][number], value: unknown, schema: GraphQLSchema): string | null {
+  if (value === undefined || value === null) return required ? null : value === null ? '|n' : '|-';
+  if (type === 'String') return typeof value === 'string' ? (value === '' ? '|e' : '|+') : null;
+  if (type === 'Boolean') return typeof value === 'boolean' ? (value ? '|t' : '|f') : null;
+  if (FILTER_STAND_INS[type]) return '|+';
+  const named = schema.getType(type);
+  return isEnumType(named) && typeof value === 'string' && named.getValue(value) ? `|${value}` : null;
 }
 
 /** What a template is planned from: the document, its variables' uses and the request's structural values. */
@@ -149,7 +199,7 @@ export interface TemplateInput {
 /** The template for these structural values, or null when the document does not plan (the ordinary path answers). */
 export function buildQueryTemplate(input: TemplateInput): QueryTemplate | null {
   const { doc, variables } = input;
-  if (variables.ids.length + variables.cursors.length > 100) return null;
+  if (variables.ids.length + variables.cursors.length + variables.filters.length > 100) return null;
   // A literal id that looks like a stand-in would be taken for one.
   if (doc.loc?.source.body.includes(SENTINEL_DIGITS)) return null;
   const planned = planWithStandIns(input, 0);
@@ -174,15 +224,15 @@ interface StandInPlan {
   readonly plan: OperationPlan;
   readonly vars: Record<string, unknown>;
   readonly viewer: Viewer;
-  readonly sources: ReadonlyMap<string, Source>;
+  readonly sources: ReadonlyMap<unknown, Source>;
 }
 
-/** The document planned (and measured) with stand-in ids and cursors numbered from `offset`, or null when it does not plan. */
+/** The document planned (and measured) with stand-in ids, cursors and filter values numbered from `offset`, or null when it does not plan. */
 function planWithStandIns(input: TemplateInput, offset: number): StandInPlan | null {
   const { schema, doc, operationName, variables, requestVars, measure, maxObjects, standIn } = input;
   const viewerId = sentinelId(offset + 299);
   const viewer: Viewer = standIn.kind === 'anonymous' || standIn.userId === null ? standIn : { ...standIn, userId: viewerId };
-  const sources = new Map<string, Source>([[viewerId, { kind: 'viewer' }]]);
+  const sources = new Map<unknown, Source>([[viewerId, { kind: 'viewer' }]]);
   const vars: Record<string, unknown> = {};
   variables.ids.forEach((name, i) => {
     vars[name] = sentinelId(offset + i);
@@ -195,6 +245,30 @@ function planWithStandIns(input: TemplateInput, offset: number): StandInPlan | n
     sources.set(id, { kind: 'cursor', name, cursor: kind });
   });
   for (const name of [...variables.flags, ...variables.firsts]) vars[name] = requestVars[name];
+  let k = offset + variables.ids.length + variables.cursors.length;
+  for (const { name, type } of variables.filters) {
+    const value = requestVars[name];
+    const at = k++;
+    // Absent stays absent; null, an empty text, booleans and enum values are planned as sent (they are in the key).
+    if (value === undefined) continue;
+    if (value === null || value === '' || (type !== 'String' && !FILTER_STAND_INS[type])) vars[name] = value;
+    else if (type === 'String') {
+      vars[name] = sentinelId(at);
+      sources.set(sentinelId(at), { kind: 'text', name });
+    } else {
+      const scalar = schema.getType(type);
+      if (!isScalarType(scalar)) return null;
+      const parse = (raw: unknown) => scalar.parseValue(raw);
+      vars[name] = FILTER_STAND_INS[type]!(at);
+      let coerced: unknown;
+      try {
+        coerced = parse(vars[name]);
+      } catch {
+        return null;
+      }
+      sources.set(coerced, { kind: 'scalar', name, parse });
+    }
+  }
   const cost = measure(doc, vars, operationName);
   if (cost === null || cost > maxObjects) return null;
   const plan = buildPlan(schema, doc, operationName, vars, viewer);
@@ -213,7 +287,7 @@ function templateOf({ plan, sources }: StandInPlan, form: CompiledForm): QueryTe
   return {
     plan,
     compiled: standIns.compiled,
-    sources: standIns.values.map((value): Source => (typeof value === 'string' && sources.get(value)) || { kind: 'constant', value }),
+    sources: standIns.values.map((value): Source => sources.get(value) ?? { kind: 'constant', value }),
     rootIds,
   };
 }
@@ -236,6 +310,13 @@ function valueOf(source: Source, vars: Record<string, unknown>, viewer: Viewer):
       if (id === null) throw INVALID;
       return id;
     }
+    case 'text': {
+      const text = vars[source.name];
+      if (typeof text !== 'string' || text === '') throw INVALID;
+      return text;
+    }
+    case 'scalar':
+      return source.parse(vars[source.name]);
   }
 }
 
@@ -251,7 +332,7 @@ export interface FilledTemplate {
   readonly ids: readonly (string | undefined)[] | undefined;
 }
 
-/** The plan and compiled statements for these variables, or null when an id or a cursor is malformed (the resolvers say so). */
+/** The plan and compiled statements for these variables, or null when an id, a cursor or a scalar is malformed (the resolvers say so). */
 export function fillTemplate(template: QueryTemplate, vars: Record<string, unknown>, viewer: Viewer): FilledTemplate | null {
   const { sources, rootIds } = template;
   const values = new Array<unknown>(sources.length);
