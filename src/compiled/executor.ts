@@ -73,17 +73,27 @@ export function createQueryRunner(db: SqlSession, options: QueryRunnerOptions) {
       const statement = json
         ? db.executeQuery<Record<string, string | null>>(CompiledQuery.raw(prepared ? PREPARED + json.query.sql : json.query.sql, bindParams(json.query.params, bound)))
         : null;
-      const running: Promise<unknown[]> = statement && compiled.rows.every((read) => read === null)
-        ? statement.then((result) => [firstRow(result.rows, json!.query.noRowIsNull)])
-        : Promise.all([
-            statement?.then((result) => firstRow(result.rows, json!.query.noRowIsNull)) ?? null,
-            ...compiled.rows.map((read) => (read ? readRoot(db, read, prepared, bound) : null)),
-          ]);
+      // A lone JSON statement or a lone plain-row root (a point lookup, a search page: most requests)
+      // is awaited on its own, no Promise.all around it: every promise costs the request scope's
+      // hooks on Node 20.
+      const loneJson = statement !== null && compiled.rows.every((read) => read === null);
+      const loneRows = statement === null && compiled.rows.length === 1 && compiled.rows[0] !== null;
+      const running: Promise<unknown> = loneJson
+        ? statement.then((result) => firstRow(result.rows, json!.query.noRowIsNull))
+        : loneRows
+          ? readRoot(db, compiled.rows[0]!, prepared, bound)
+          : Promise.all([
+              statement?.then((result) => firstRow(result.rows, json!.query.noRowIsNull)) ?? null,
+              ...compiled.rows.map((read) => (read ? readRoot(db, read, prepared, bound) : null)),
+            ]);
       const outcome = timeoutMs === undefined ? await running : await beforeDeadline(deadlines, running, timeoutMs);
       if (outcome === 'timeout') return 'timeout';
-      const [row, ...read] = outcome as [Record<string, string | null> | undefined, ...(string | null)[]];
-      if (json && !row) return null;
-      values = plan.roots.map((_, i) => (compiled.rows[i] ? read[i] : row![`r${json!.roots.indexOf(i)}`]));
+      if (loneRows) values = [outcome as string | null];
+      else {
+        const [row, ...read] = (loneJson ? [outcome] : outcome) as [Record<string, string | null> | undefined, ...(string | null)[]];
+        if (json && !row) return null;
+        values = plan.roots.map((_, i) => (compiled.rows[i] ? read[i] : row![`r${json!.roots.indexOf(i)}`]));
+      }
     } catch (error) {
       // The database is down, the pool stayed busy or the statement ran too
       // long: answer now, as the resolvers would (each root field fails with
