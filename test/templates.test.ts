@@ -165,7 +165,7 @@ describe('which documents take a template', () => {
     expect(templateKey(search, { search: 'a', inStock: true, minPrice: 'not checked here' }, schema)).toBe('|+|t|+');
     for (const bad of [{ search: 5 }, { search: null }, { inStock: 'yes' }, { inStock: 1 }]) expect(templateKey(search, { search: 'a', ...bad }, schema)).toBeNull();
     const list = templateVariables(parse(ORDER_LIST))!;
-    expect(templateKey(list, { status: 'PAID' }, schema)).toBe('|PAID');
+    expect(templateKey(list, { status: 'PAID' }, schema)).toBe('|:PAID');
     expect(templateKey(list, {}, schema)).toBe('|-');
     for (const status of ['paid', 'BOGUS', 3, true]) expect(templateKey(list, { status }, schema)).toBeNull();
   });

@@ -169,8 +169,8 @@ export function templateKey(variables: TemplateVariables, vars: Record<string, u
 
 /**
  * A filter value's part of the key: absent or null (which a filter function may tell apart), an
- * empty or other text, a boolean or an enum value as it is, a scalar's presence; null when the
- * value is not of its type or the type is not one a template takes.
+ * empty or other text, a boolean, an enum value (after a colon, so none reads as another part), a
+ * scalar's presence; null when the value is not of its type or the type is not one a template takes.
  */
 function filterKey({ type, required }: TemplateVariables['filters'][number], value: unknown, schema: GraphQLSchema): string | null {
   if (value === undefined || value === null) return required ? null : value === null ? '|n' : '|-';
@@ -178,7 +178,7 @@ function filterKey({ type, required }: TemplateVariables['filters'][number], val
   if (type === 'Boolean') return typeof value === 'boolean' ? (value ? '|t' : '|f') : null;
   if (FILTER_STAND_INS[type]) return '|+';
   const named = schema.getType(type);
-  return isEnumType(named) && typeof value === 'string' && named.getValue(value) ? `|${value}` : null;
+  return isEnumType(named) && typeof value === 'string' && named.getValue(value) ? `|:${value}` : null;
 }
 
 /** What a template is planned from: the document, its variables' uses and the request's structural values. */
