@@ -8,15 +8,8 @@
 // structural values, and a request only checks its values as the planner
 // would (parseId, decodeCursor, the scalars' own coercion) and binds them with
 // its viewer's user id (the row rules' parameter).
-//
-// What a template assumes of the domains' filter functions
-// (src/<domain>/<domain>.fields.ts), and its probe checks for the values it
-// tries: a filter's booleans and enum values may pick the conditions (they are
-// part of the key, as is whether a text is empty), and its texts and scalars
-// (Decimal, DateTime) are used as the scalar coerced them, never refused
-// afterwards. A filter field the function parses further (an ID: parseId)
-// takes no template.
-import { getOperationAST, isEnumType, isScalarType, Kind, type DocumentNode, type GraphQLSchema } from 'graphql';
+// What a template assumes of the filter functions: template-filters.ts.
+import { getOperationAST, Kind, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { decodeCursor, encodeCursor, type CursorKind } from '../connections.ts';
 import { perDocument, variableUses } from '../query-shape.ts';
 import { parseId } from '../values.ts';
@@ -25,16 +18,14 @@ import { compileWithStandIns, sameBound } from './compile-cache.ts';
 import { compileQuery, type CompiledForm, type CompiledQueryPlan } from './forms.ts';
 import type { OperationPlan } from './plan.ts';
 import { buildPlan } from './plan-query.ts';
+import { FILTERED, filterKey, filterValue, planFilterStandIns, type FilterSource, type FilterVariable } from './template-filters.ts';
 
 /** Where a bound value of the template's statements comes from. */
 type Source =
   | { readonly kind: 'id'; readonly name: string }
   | { readonly kind: 'cursor'; readonly name: string; readonly cursor: CursorKind }
   | { readonly kind: 'viewer' }
-  /** A filter's text (non-empty: the key says so), bound as it is sent. */
-  | { readonly kind: 'text'; readonly name: string }
-  /** A filter's Decimal or DateTime, bound as its scalar coerces it (which refuses what the ordinary path refuses). */
-  | { readonly kind: 'scalar'; readonly name: string; readonly parse: (value: unknown) => unknown }
+  | FilterSource
   | { readonly kind: 'constant'; readonly value: unknown };
 
 export interface QueryTemplate {
@@ -86,26 +77,18 @@ export interface TemplateVariables {
   readonly firsts: readonly string[];
   /** `String` or `String!`, only the `after` of lists of one kind: present or not is part of the key. */
   readonly cursors: readonly { readonly name: string; readonly kind: CursorKind; readonly required: boolean }[];
-  /** Only fields of a list's (or productCount's) `filter`: texts, booleans, enums and the scalars of FILTER_STAND_INS (filterKey). */
-  readonly filters: readonly { readonly name: string; readonly type: string; readonly required: boolean }[];
+  /** Only fields of a list's (or productCount's) `filter`: texts, booleans, enums, Decimal and DateTime (template-filters.ts). */
+  readonly filters: readonly FilterVariable[];
 }
 
 const POINT_LOOKUPS = new Set(['user', 'order', 'product']);
 const LIST_KIND: Record<string, CursorKind> = { users: 'User', orders: 'Order', products: 'Product' };
-/** Root fields with a `filter` argument. */
-const FILTERED = new Set(['users', 'orders', 'products', 'productCount']);
-/** Stand-ins for scalar filter values, each its scalar's canonical form, distinct for each `i`. */
-const FILTER_STAND_INS: Record<string, (i: number) => string> = {
-  Decimal: (i) => `97${String(i).padStart(8, '0')}.31`,
-  DateTime: (i) => `${2200 + i}-03-17T11:29:41.113Z`,
-};
-
 /** The operation's variables sorted by use, or null when one has another use (or a default value). */
 export const templateVariables = perDocument((doc, operationName): TemplateVariables | null => {
   const operation = getOperationAST(doc, operationName || undefined);
   if (!operation || operation.operation !== 'query') return null;
   const uses = variableUses(doc);
-  const found: { ids: string[]; flags: string[]; firsts: string[]; cursors: TemplateVariables['cursors'][number][]; filters: TemplateVariables['filters'][number][] } = {
+  const found: { ids: string[]; flags: string[]; firsts: string[]; cursors: TemplateVariables['cursors'][number][]; filters: FilterVariable[] } = {
     ids: [],
     flags: [],
     firsts: [],
@@ -165,20 +148,6 @@ export function templateKey(variables: TemplateVariables, vars: Record<string, u
     key += part;
   }
   return key;
-}
-
-/**
- * A filter value's part of the key: absent or null (which a filter function may tell apart), an
- * empty or other text, a boolean, an enum value (after a colon, so none reads as another part), a
- * scalar's presence; null when the value is not of its type or the type is not one a template takes.
- */
-function filterKey({ type, required }: TemplateVariables['filters'][number], value: unknown, schema: GraphQLSchema): string | null {
-  if (value === undefined || value === null) return required ? null : value === null ? '|n' : '|-';
-  if (type === 'String') return typeof value === 'string' ? (value === '' ? '|e' : '|+') : null;
-  if (type === 'Boolean') return typeof value === 'boolean' ? (value ? '|t' : '|f') : null;
-  if (FILTER_STAND_INS[type]) return '|+';
-  const named = schema.getType(type);
-  return isEnumType(named) && typeof value === 'string' && named.getValue(value) ? `|:${value}` : null;
 }
 
 /** What a template is planned from: the document, its variables' uses and the request's structural values. */
@@ -245,30 +214,7 @@ function planWithStandIns(input: TemplateInput, offset: number): StandInPlan | n
     sources.set(id, { kind: 'cursor', name, cursor: kind });
   });
   for (const name of [...variables.flags, ...variables.firsts]) vars[name] = requestVars[name];
-  let k = offset + variables.ids.length + variables.cursors.length;
-  for (const { name, type } of variables.filters) {
-    const value = requestVars[name];
-    const at = k++;
-    // Absent stays absent; null, an empty text, booleans and enum values are planned as sent (they are in the key).
-    if (value === undefined) continue;
-    if (value === null || value === '' || (type !== 'String' && !FILTER_STAND_INS[type])) vars[name] = value;
-    else if (type === 'String') {
-      vars[name] = sentinelId(at);
-      sources.set(sentinelId(at), { kind: 'text', name });
-    } else {
-      const scalar = schema.getType(type);
-      if (!isScalarType(scalar)) return null;
-      const parse = (raw: unknown) => scalar.parseValue(raw);
-      vars[name] = FILTER_STAND_INS[type]!(at);
-      let coerced: unknown;
-      try {
-        coerced = parse(vars[name]);
-      } catch {
-        return null;
-      }
-      sources.set(coerced, { kind: 'scalar', name, parse });
-    }
-  }
+  if (!planFilterStandIns(schema, variables.filters, requestVars, { from: offset + variables.ids.length + variables.cursors.length, text: sentinelId }, vars, sources)) return null;
   const cost = measure(doc, vars, operationName);
   if (cost === null || cost > maxObjects) return null;
   const plan = buildPlan(schema, doc, operationName, vars, viewer);
@@ -310,13 +256,9 @@ function valueOf(source: Source, vars: Record<string, unknown>, viewer: Viewer):
       if (id === null) throw INVALID;
       return id;
     }
-    case 'text': {
-      const text = vars[source.name];
-      if (typeof text !== 'string' || text === '') throw INVALID;
-      return text;
-    }
+    case 'text':
     case 'scalar':
-      return source.parse(vars[source.name]);
+      return filterValue(source, vars, INVALID);
   }
 }
 
